@@ -1,0 +1,301 @@
+#include "control/config.h"
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace vigil {
+namespace {
+
+class Reader {
+ public:
+  Reader(std::string origin, std::string base_dir)
+      : origin_(std::move(origin)), base_dir_(std::move(base_dir)) {}
+
+  [[noreturn]] void fail(const YAML::Node& node, const std::string& key,
+                         const std::string& what) const {
+    std::ostringstream out;
+    out << origin_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << key << ": " << what;
+    throw ConfigError(out.str());
+  }
+
+  void check_keys(const YAML::Node& map, const std::string& where,
+                  std::initializer_list<const char*> allowed) const {
+    if (!map.IsMap()) fail(map, where, "expected a mapping");
+    for (const auto& kv : map) {
+      const std::string key = kv.first.as<std::string>();
+      if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; })) {
+        std::string list;
+        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+        fail(kv.first, where + "." + key, "unknown key (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string text(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, key, "expected a string");
+    return node.Scalar();
+  }
+
+  uint64_t number(const YAML::Node& node, const std::string& key, uint64_t lo, uint64_t hi) const {
+    if (!node.IsScalar()) fail(node, key, "expected a number");
+    const std::string& s = node.Scalar();
+    if (s.empty() || s.size() > 19 || !std::all_of(s.begin(), s.end(), ::isdigit)) {
+      fail(node, key, "'" + s + "' is not a whole number");
+    }
+    const uint64_t v = std::stoull(s);
+    if (v < lo || v > hi) {
+      fail(
+          node, key,
+          std::to_string(v) + " is out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    }
+    return v;
+  }
+
+  std::string path(const YAML::Node& node, const std::string& key) const {
+    std::string p = text(node, key);
+    if (p.empty()) fail(node, key, "empty path");
+    // DPDK device arguments are comma- and equals-separated.
+    if (p.find_first_of(",=") != std::string::npos)
+      fail(node, key, "path may not contain ',' or '='");
+    if (p[0] != '/') p = (std::filesystem::path(base_dir_) / p).lexically_normal().string();
+    return p;
+  }
+
+  MacAddress mac(const YAML::Node& node, const std::string& key) const {
+    const std::string s = text(node, key);
+    MacAddress m{};
+    unsigned b[6];
+    char tail;
+    if (std::sscanf(s.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+                    &b[5], &tail) != 6 ||
+        s.size() != 17) {
+      fail(node, key, "'" + s + "' is not a MAC address (aa:bb:cc:dd:ee:ff)");
+    }
+    for (int i = 0; i < 6; ++i) m[i] = static_cast<uint8_t>(b[i]);
+    if (m[0] & 1) fail(node, key, "'" + s + "' is a multicast address");
+    if (std::all_of(m.begin(), m.end(), [](uint8_t x) { return x == 0; })) {
+      fail(node, key, "the all-zero MAC address is not a VM's address");
+    }
+    return m;
+  }
+
+  template <std::size_t N>
+  std::vector<std::array<uint8_t, N>> addresses(const YAML::Node& node, const std::string& key,
+                                                int family) const {
+    std::vector<std::array<uint8_t, N>> out;
+    if (!node.IsDefined()) return out;
+    if (!node.IsSequence()) fail(node, key, "expected a list of addresses");
+    for (std::size_t i = 0; i < node.size(); ++i) {
+      const std::string s = text(node[i], key);
+      std::array<uint8_t, N> a{};
+      if (inet_pton(family, s.c_str(), a.data()) != 1) {
+        fail(node[i], key,
+             "'" + s + "' is not an " + (family == AF_INET ? "IPv4" : "IPv6") + " address");
+      }
+      out.push_back(a);
+    }
+    return out;
+  }
+
+ private:
+  std::string origin_;
+  std::string base_dir_;
+};
+
+void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
+  if (!node.IsDefined()) return;
+  r.check_keys(node, "switch", {"max_frame", "mac_aging_s", "mac_table_size"});
+  // The mbuf data room is 2048 B: a larger frame would be split across segments.
+  if (node["max_frame"]) s.max_frame = r.number(node["max_frame"], "switch.max_frame", 64, 2040);
+  if (node["mac_aging_s"]) {
+    s.mac_aging_s = r.number(node["mac_aging_s"], "switch.mac_aging_s", 1, 86400);
+  }
+  if (node["mac_table_size"]) {
+    s.mac_table_size = r.number(node["mac_table_size"], "switch.mac_table_size", 1, 1 << 22);
+  }
+}
+
+PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& where) {
+  r.check_keys(node, where, {"name", "kind", "rx_pcap", "tx_pcap", "iface"});
+  PortSpec p;
+  p.line = node.Mark().line + 1;
+  if (!node["name"]) r.fail(node, where, "missing 'name'");
+  p.name = r.text(node["name"], where + ".name");
+  if (p.name.empty() || p.name.size() > 32 ||
+      !std::all_of(p.name.begin(), p.name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+      })) {
+    r.fail(node["name"], where + ".name", "'" + p.name + "' must be 1-32 of [A-Za-z0-9_-]");
+  }
+  if (!node["kind"]) r.fail(node, where, "missing 'kind'");
+  const std::string kind = r.text(node["kind"], where + ".kind");
+  if (kind == "pcap") {
+    p.type = PortType::kPcap;
+  } else if (kind == "ring") {
+    p.type = PortType::kRing;
+  } else if (kind == "vhost-user" || kind == "pci") {
+    r.fail(node["kind"], where + ".kind", "'" + kind + "' ports are not supported yet");
+  } else {
+    r.fail(node["kind"], where + ".kind",
+           "unknown kind '" + kind + "' (expected pcap, ring, vhost-user or pci)");
+  }
+  if (node["rx_pcap"]) p.rx_pcap = r.path(node["rx_pcap"], where + ".rx_pcap");
+  if (node["tx_pcap"]) p.tx_pcap = r.path(node["tx_pcap"], where + ".tx_pcap");
+  if (node["iface"]) p.iface = r.text(node["iface"], where + ".iface");
+  if (p.type == PortType::kPcap) {
+    if (!p.iface.empty() && (!p.rx_pcap.empty() || !p.tx_pcap.empty())) {
+      r.fail(node, where, "give either 'iface' or 'rx_pcap'/'tx_pcap', not both");
+    }
+    if (p.iface.empty() && p.rx_pcap.empty() && p.tx_pcap.empty()) {
+      r.fail(node, where, "a pcap port needs 'rx_pcap', 'tx_pcap' or 'iface'");
+    }
+    if (!p.rx_pcap.empty() && !std::filesystem::exists(p.rx_pcap)) {
+      r.fail(node["rx_pcap"], where + ".rx_pcap", "no such file: " + p.rx_pcap);
+    }
+  } else if (!p.rx_pcap.empty() || !p.tx_pcap.empty() || !p.iface.empty()) {
+    r.fail(node, where, "only pcap ports take 'rx_pcap', 'tx_pcap' or 'iface'");
+  }
+  return p;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& text, const std::string& origin,
+                    const std::string& base_dir) {
+  Reader r(origin, base_dir);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  Config c;
+  c.path = origin;
+  if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
+  r.check_keys(root, "config", {"switch", "eal", "ports", "tenants", "trunks"});
+  read_settings(r, root["switch"], c.settings);
+
+  if (const YAML::Node eal = root["eal"]) {
+    if (!eal.IsSequence()) r.fail(eal, "eal", "expected a list of EAL arguments");
+    for (std::size_t i = 0; i < eal.size(); ++i) c.eal_args.push_back(r.text(eal[i], "eal"));
+  }
+
+  const YAML::Node ports = root["ports"];
+  if (!ports || !ports.IsSequence() || ports.size() == 0) {
+    r.fail(ports ? ports : root, "ports", "expected a non-empty list of ports");
+  }
+  if (ports.size() > 64) r.fail(ports, "ports", "at most 64 ports");
+  std::set<std::string> port_names;
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const std::string where = "ports[" + std::to_string(i) + "]";
+    PortSpec p = read_port(r, ports[i], where);
+    if (!port_names.insert(p.name).second) {
+      r.fail(ports[i]["name"], where + ".name", "duplicate port name '" + p.name + "'");
+    }
+    c.ports.push_back(std::move(p));
+  }
+
+  std::set<std::string> bound;  // ports already given to a VM or a trunk
+  auto bind = [&](const YAML::Node& node, const std::string& key) {
+    const std::string name = r.text(node, key);
+    if (!port_names.count(name)) r.fail(node, key, "no port named '" + name + "'");
+    if (!bound.insert(name).second) r.fail(node, key, "port '" + name + "' is already bound");
+    return name;
+  };
+
+  std::set<std::string> tenant_names;
+  std::map<uint16_t, std::string> vlans;
+  if (const YAML::Node tenants = root["tenants"]) {
+    if (!tenants.IsSequence()) r.fail(tenants, "tenants", "expected a list of tenants");
+    for (std::size_t i = 0; i < tenants.size(); ++i) {
+      const YAML::Node t = tenants[i];
+      const std::string where = "tenants[" + std::to_string(i) + "]";
+      r.check_keys(t, where, {"name", "vlan", "vms"});
+      TenantSpec spec;
+      if (!t["name"] || !t["vlan"]) r.fail(t, where, "a tenant needs 'name' and 'vlan'");
+      spec.name = r.text(t["name"], where + ".name");
+      if (spec.name.empty() || !tenant_names.insert(spec.name).second) {
+        r.fail(t["name"], where + ".name", "missing or duplicate tenant name '" + spec.name + "'");
+      }
+      spec.vlan = static_cast<uint16_t>(r.number(t["vlan"], where + ".vlan", 1, 4094));
+      if (vlans.count(spec.vlan)) {
+        r.fail(
+            t["vlan"], where + ".vlan",
+            "VLAN " + std::to_string(spec.vlan) + " is already tenant '" + vlans[spec.vlan] + "'");
+      }
+      vlans[spec.vlan] = spec.name;
+      if (const YAML::Node vms = t["vms"]) {
+        if (!vms.IsSequence()) r.fail(vms, where + ".vms", "expected a list of VM ports");
+        for (std::size_t j = 0; j < vms.size(); ++j) {
+          const std::string vw = where + ".vms[" + std::to_string(j) + "]";
+          r.check_keys(vms[j], vw, {"port", "mac", "ipv4", "ipv6"});
+          if (!vms[j]["port"] || !vms[j]["mac"]) r.fail(vms[j], vw, "a VM needs 'port' and 'mac'");
+          VmSpec vm;
+          vm.port = bind(vms[j]["port"], vw + ".port");
+          vm.mac = r.mac(vms[j]["mac"], vw + ".mac");
+          vm.ipv4 = r.addresses<4>(vms[j]["ipv4"], vw + ".ipv4", AF_INET);
+          vm.ipv6 = r.addresses<16>(vms[j]["ipv6"], vw + ".ipv6", AF_INET6);
+          spec.vms.push_back(std::move(vm));
+        }
+      }
+      c.tenancy.tenants.push_back(std::move(spec));
+    }
+  }
+
+  if (const YAML::Node trunks = root["trunks"]) {
+    if (!trunks.IsSequence()) r.fail(trunks, "trunks", "expected a list of trunks");
+    for (std::size_t i = 0; i < trunks.size(); ++i) {
+      const YAML::Node t = trunks[i];
+      const std::string where = "trunks[" + std::to_string(i) + "]";
+      r.check_keys(t, where, {"port", "native_vlan", "allowed"});
+      if (!t["port"]) r.fail(t, where, "a trunk needs 'port'");
+      TrunkSpec spec;
+      spec.port = bind(t["port"], where + ".port");
+      if (const YAML::Node allowed = t["allowed"]) {
+        if (!allowed.IsSequence())
+          r.fail(allowed, where + ".allowed", "expected a list of tenants");
+        for (std::size_t j = 0; j < allowed.size(); ++j) {
+          const std::string name = r.text(allowed[j], where + ".allowed");
+          if (!tenant_names.count(name))
+            r.fail(allowed[j], where + ".allowed", "no tenant '" + name + "'");
+          spec.allowed.push_back(name);
+        }
+      }
+      if (t["native_vlan"]) {
+        spec.native_vlan =
+            static_cast<uint16_t>(r.number(t["native_vlan"], where + ".native_vlan", 1, 4094));
+        const auto it = vlans.find(spec.native_vlan);
+        const bool carried =
+            it != vlans.end() && (spec.allowed.empty() ||
+                                  std::count(spec.allowed.begin(), spec.allowed.end(), it->second));
+        if (!carried) {
+          r.fail(
+              t["native_vlan"], where + ".native_vlan",
+              "VLAN " + std::to_string(spec.native_vlan) + " is not a tenant this trunk carries");
+        }
+      }
+      c.tenancy.trunks.push_back(std::move(spec));
+    }
+  }
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot open the config file");
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string dir = std::filesystem::absolute(path).parent_path().string();
+  return parse_config(text.str(), path, dir);
+}
+
+}  // namespace vigil

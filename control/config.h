@@ -1,0 +1,42 @@
+// vigild's declarative configuration (YAML): ports, tenants with their VLAN and VM ports, trunks,
+// switch settings and extra EAL arguments. The reference is README.md ("Configuration").
+// Loading validates everything before vigild touches a port: unknown keys, bad addresses,
+// duplicate names or VLANs and dangling references are errors naming the file and line.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "dataplane/port_spec.h"
+#include "tenancy/tenant_spec.h"
+
+namespace vigil {
+
+struct SwitchSettings {
+  uint32_t max_frame = 1518;
+  uint32_t mac_aging_s = 300;
+  uint32_t mac_table_size = 4096;
+};
+
+struct Config {
+  std::string path;
+  SwitchSettings settings;
+  std::vector<std::string> eal_args;
+  std::vector<PortSpec> ports;
+  TenancySpec tenancy;
+};
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Reads and validates the file; throws ConfigError ("<file>:<line>: <key>: <problem>").
+Config load_config(const std::string& path);
+// Same, from text; `origin` names it in errors and relative paths resolve against `base_dir`.
+Config parse_config(const std::string& text, const std::string& origin,
+                    const std::string& base_dir);
+
+}  // namespace vigil

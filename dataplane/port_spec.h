@@ -1,0 +1,19 @@
+// How the config describes one port.
+#pragma once
+
+#include <string>
+
+namespace vigil {
+
+enum class PortType { kPcap, kRing, kVhostUser, kPci };
+
+struct PortSpec {
+  std::string name;
+  PortType type = PortType::kPcap;
+  std::string rx_pcap;  // pcap: file to replay (empty: none)
+  std::string tx_pcap;  // pcap: file to write (empty: transmitted frames are discarded)
+  std::string iface;    // pcap: a live interface instead of files
+  int line = 0;         // config line, for error messages
+};
+
+}  // namespace vigil

@@ -1,0 +1,129 @@
+#include "dataplane/ports.h"
+
+#include <rte_bus_vdev.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include <stdexcept>
+
+#include "dataplane/packet_batch.h"
+
+namespace vigil {
+namespace {
+
+constexpr uint16_t kRxDescriptors = 1024;
+constexpr uint16_t kTxDescriptors = 1024;
+
+std::runtime_error port_error(const PortSpec& spec, const std::string& what) {
+  return std::runtime_error("port '" + spec.name + "': " + what);
+}
+
+uint16_t create_pcap(const PortSpec& spec) {
+  const std::string vdev = "net_pcap_" + spec.name;
+  std::string args;
+  if (!spec.iface.empty()) {
+    args = "iface=" + spec.iface;
+  } else {
+    // Without rx_pcap the PMD receives nothing; without tx_pcap it discards what is sent.
+    if (!spec.rx_pcap.empty()) args.append("rx_pcap=").append(spec.rx_pcap);
+    if (!spec.tx_pcap.empty()) {
+      if (!args.empty()) args.push_back(',');
+      args.append("tx_pcap=").append(spec.tx_pcap);
+    }
+  }
+  if (rte_vdev_init(vdev.c_str(), args.c_str()) != 0) {
+    throw port_error(spec, "cannot create pcap device (" + args + ")");
+  }
+  uint16_t port_id;
+  if (rte_eth_dev_get_port_by_name(vdev.c_str(), &port_id) != 0) {
+    throw port_error(spec, "pcap device not found after creation");
+  }
+  return port_id;
+}
+
+uint16_t create_ring(const PortSpec& spec) {
+  const unsigned socket = rte_socket_id();
+  auto make = [&](const std::string& suffix) {
+    const std::string name = spec.name + suffix;
+    rte_ring* ring = rte_ring_lookup(name.c_str());
+    if (ring == nullptr)
+      ring = rte_ring_create(name.c_str(), 4096, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (ring == nullptr) throw port_error(spec, "cannot create ring " + name);
+    return ring;
+  };
+  rte_ring* rx = make("_rx");
+  rte_ring* tx = make("_tx");
+  const int id = rte_eth_from_rings(("net_ring_" + spec.name).c_str(), &rx, 1, &tx, 1, socket);
+  if (id < 0) throw port_error(spec, "cannot create ring device");
+  return static_cast<uint16_t>(id);
+}
+
+}  // namespace
+
+Ports::Ports(const std::vector<PortSpec>& specs, rte_mempool* pool) {
+  for (const PortSpec& spec : specs) open(spec, pool);
+}
+
+void Ports::open(const PortSpec& spec, rte_mempool* pool) {
+  uint16_t port_id;
+  switch (spec.type) {
+    case PortType::kPcap:
+      port_id = create_pcap(spec);
+      break;
+    case PortType::kRing:
+      port_id = create_ring(spec);
+      break;
+    default:
+      throw port_error(spec, "this port kind is not supported yet");
+  }
+  ports_.push_back(
+      OpenPort{spec.name, port_id, spec.type, spec.type == PortType::kPcap && spec.iface.empty()});
+
+  rte_eth_dev_info info;
+  if (rte_eth_dev_info_get(port_id, &info) != 0) throw port_error(spec, "no device info");
+  rte_eth_conf conf{};
+  if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
+    conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
+  }
+  if (rte_eth_dev_configure(port_id, 1, 1, &conf) != 0) throw port_error(spec, "configure failed");
+  uint16_t rx_desc = kRxDescriptors;
+  uint16_t tx_desc = kTxDescriptors;
+  rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_desc, &tx_desc);
+  const int socket = rte_eth_dev_socket_id(port_id);
+  if (rte_eth_rx_queue_setup(port_id, 0, rx_desc, socket, nullptr, pool) != 0) {
+    throw port_error(spec, "rx queue setup failed");
+  }
+  if (rte_eth_tx_queue_setup(port_id, 0, tx_desc, socket, nullptr) != 0) {
+    throw port_error(spec, "tx queue setup failed");
+  }
+  if (rte_eth_dev_start(port_id) != 0) throw port_error(spec, "start failed");
+}
+
+Ports::~Ports() {
+  for (const OpenPort& p : ports_) {
+    rte_eth_dev_stop(p.port_id);
+    rte_eth_dev_close(p.port_id);
+  }
+}
+
+std::vector<std::string> Ports::names() const {
+  std::vector<std::string> out;
+  for (const OpenPort& p : ports_) out.push_back(p.name);
+  return out;
+}
+
+std::vector<uint16_t> Ports::port_ids() const {
+  std::vector<uint16_t> out;
+  for (const OpenPort& p : ports_) out.push_back(p.port_id);
+  return out;
+}
+
+bool Ports::all_replay() const {
+  for (const OpenPort& p : ports_) {
+    if (!p.replay) return false;
+  }
+  return !ports_.empty();
+}
+
+}  // namespace vigil

@@ -1,0 +1,18 @@
+// The worker loops that feed a Pipeline:
+//  - run_replay: frames from pcap files in timestamp order until every file ends (or stop).
+//  - run_live: DPDK l2fwd-style polling of rx queues, tx buffers drained every 100 us, until stop.
+#pragma once
+
+#include <atomic>
+#include <vector>
+
+#include "dataplane/pipeline.h"
+#include "dataplane/replay_merger.h"
+
+namespace vigil {
+
+void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop);
+void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
+              const std::atomic<bool>& stop);
+
+}  // namespace vigil

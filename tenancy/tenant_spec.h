@@ -1,0 +1,37 @@
+// The declarative description of tenants, their VM ports and trunks, as the config gives it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vigil {
+
+using MacAddress = std::array<uint8_t, 6>;
+
+struct VmSpec {
+  std::string port;  // name of the port the VM is attached to
+  MacAddress mac{};
+  std::vector<std::array<uint8_t, 4>> ipv4;
+  std::vector<std::array<uint8_t, 16>> ipv6;
+};
+
+struct TenantSpec {
+  std::string name;
+  uint16_t vlan = 0;  // 1..4094
+  std::vector<VmSpec> vms;
+};
+
+struct TrunkSpec {
+  std::string port;
+  uint16_t native_vlan = 0;          // 0: untagged frames are refused
+  std::vector<std::string> allowed;  // tenant names carried; empty: all
+};
+
+struct TenancySpec {
+  std::vector<TenantSpec> tenants;
+  std::vector<TrunkSpec> trunks;
+};
+
+}  // namespace vigil

@@ -1,0 +1,101 @@
+#include "control/config.h"
+
+#include <gtest/gtest.h>
+
+namespace vigil {
+namespace {
+
+const char* kGood = R"(
+switch:
+  max_frame: 1500
+ports:
+  - {name: vm1, kind: pcap, tx_pcap: out/vm1.pcap}
+  - {name: vm2, kind: ring}
+  - {name: uplink, kind: pcap, iface: veth0}
+tenants:
+  - name: blue
+    vlan: 10
+    vms:
+      - {port: vm1, mac: "02:00:00:00:0a:01", ipv4: [10.0.10.1], ipv6: ["fd00:10::1"]}
+  - name: red
+    vlan: 20
+    vms:
+      - {port: vm2, mac: "02:00:00:00:14:01"}
+trunks:
+  - {port: uplink, native_vlan: 10, allowed: [blue, red]}
+)";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, "test.yaml", "/base");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// kGood with one substring replaced.
+std::string good_with(const std::string& from, const std::string& to) {
+  std::string s = kGood;
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+TEST(Config, ParsesAGoodConfig) {
+  const Config c = parse_config(kGood, "test.yaml", "/base");
+  EXPECT_EQ(c.settings.max_frame, 1500u);
+  ASSERT_EQ(c.ports.size(), 3u);
+  EXPECT_EQ(c.ports[0].tx_pcap, "/base/out/vm1.pcap");
+  EXPECT_EQ(c.ports[1].type, PortType::kRing);
+  EXPECT_EQ(c.ports[2].iface, "veth0");
+  ASSERT_EQ(c.tenancy.tenants.size(), 2u);
+  EXPECT_EQ(c.tenancy.tenants[0].vms[0].mac, (MacAddress{2, 0, 0, 0, 0x0a, 1}));
+  EXPECT_EQ(c.tenancy.tenants[0].vms[0].ipv4.size(), 1u);
+  EXPECT_EQ(c.tenancy.trunks[0].native_vlan, 10);
+  EXPECT_EQ(c.tenancy.trunks[0].allowed.size(), 2u);
+}
+
+TEST(Config, ErrorsNameTheLineAndKey) {
+  const std::string e = error_of(good_with("max_frame: 1500", "max_frme: 1500"));
+  EXPECT_NE(e.find("test.yaml:3:"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
+}
+
+TEST(Config, RejectsBadInput) {
+  struct Case {
+    std::string from, to, expect;
+  };
+  const Case cases[] = {
+      {"kind: ring", "kind: vhost-user", "not supported yet"},
+      {"kind: ring", "kind: floppy", "unknown kind"},
+      {"name: vm2", "name: vm1", "duplicate port name"},
+      {"vlan: 20", "vlan: 10", "already tenant 'blue'"},
+      {"vlan: 20", "vlan: 4095", "out of range"},
+      {"vlan: 20", "vlan: ten", "not a whole number"},
+      {"02:00:00:00:14:01", "02:00:00:00:14", "not a MAC address"},
+      {"02:00:00:00:14:01", "01:00:00:00:14:01", "multicast"},
+      {"10.0.10.1", "10.0.10.300", "not an IPv4 address"},
+      {"fd00:10::1", "fd00::10::1", "not an IPv6 address"},
+      {"{port: vm2,", "{port: vm1,", "already bound"},
+      {"{port: vm2,", "{port: vm9,", "no port named 'vm9'"},
+      {"allowed: [blue, red]", "allowed: [green]", "no tenant 'green'"},
+      {"native_vlan: 10, allowed: [blue, red]", "native_vlan: 10, allowed: [red]", "not a tenant"},
+      {"max_frame: 1500", "max_frame: 9000", "out of range"},
+      {"tx_pcap: out/vm1.pcap", "tx_pcap: \"a,b.pcap\"", "may not contain"},
+      {"tx_pcap: out/vm1.pcap", "rx_pcap: /nonexistent.pcap", "no such file"},
+  };
+  for (const Case& c : cases) {
+    const std::string e = error_of(good_with(c.from, c.to));
+    EXPECT_NE(e.find(c.expect), std::string::npos) << c.to << " gave: " << e;
+  }
+}
+
+TEST(Config, RejectsBrokenYaml) {
+  EXPECT_NE(error_of("ports: [").find("test.yaml:"), std::string::npos);
+  EXPECT_NE(error_of("- a\n- b\n").find("top level"), std::string::npos);
+  EXPECT_NE(error_of("switch: {}\n").find("ports"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil
