@@ -113,7 +113,8 @@ class Reader {
 
 void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
   if (!node.IsDefined()) return;
-  r.check_keys(node, "switch", {"max_frame", "mac_aging_s", "mac_table_size"});
+  r.check_keys(node, "switch", {"max_frame", "mac_aging_s", "mac_table_size", "workers"});
+  if (node["workers"]) s.workers = r.number(node["workers"], "switch.workers", 1, 16);
   // The mbuf data room is 2048 B: a larger frame would be split across segments.
   if (node["max_frame"]) s.max_frame = r.number(node["max_frame"], "switch.max_frame", 64, 2040);
   if (node["mac_aging_s"]) {
@@ -125,7 +126,8 @@ void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
 }
 
 PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& where) {
-  r.check_keys(node, where, {"name", "kind", "rx_pcap", "tx_pcap", "iface"});
+  r.check_keys(node, where,
+               {"name", "kind", "rx_pcap", "tx_pcap", "iface", "socket", "mode", "queues"});
   PortSpec p;
   p.line = node.Mark().line + 1;
   if (!node["name"]) r.fail(node, where, "missing 'name'");
@@ -142,7 +144,9 @@ PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& w
     p.type = PortType::kPcap;
   } else if (kind == "ring") {
     p.type = PortType::kRing;
-  } else if (kind == "vhost-user" || kind == "pci") {
+  } else if (kind == "vhost-user") {
+    p.type = PortType::kVhostUser;
+  } else if (kind == "pci") {
     r.fail(node["kind"], where + ".kind", "'" + kind + "' ports are not supported yet");
   } else {
     r.fail(node["kind"], where + ".kind",
@@ -151,6 +155,26 @@ PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& w
   if (node["rx_pcap"]) p.rx_pcap = r.path(node["rx_pcap"], where + ".rx_pcap");
   if (node["tx_pcap"]) p.tx_pcap = r.path(node["tx_pcap"], where + ".tx_pcap");
   if (node["iface"]) p.iface = r.text(node["iface"], where + ".iface");
+  const bool vhost_keys = node["socket"] || node["mode"] || node["queues"];
+  if (vhost_keys && p.type != PortType::kVhostUser) {
+    r.fail(node, where, "only vhost-user ports take 'socket', 'mode' or 'queues'");
+  }
+  if (p.type == PortType::kVhostUser) {
+    if (!node["socket"]) r.fail(node, where, "a vhost-user port needs 'socket'");
+    p.socket = r.path(node["socket"], where + ".socket");
+    const std::string dir = std::filesystem::path(p.socket).parent_path().string();
+    if (!std::filesystem::is_directory(dir)) {
+      r.fail(node["socket"], where + ".socket", "no such directory: " + dir);
+    }
+    if (node["mode"]) {
+      const std::string mode = r.text(node["mode"], where + ".mode");
+      if (mode != "server" && mode != "client") {
+        r.fail(node["mode"], where + ".mode", "'" + mode + "' is not server or client");
+      }
+      p.vhost_client = mode == "client";
+    }
+    if (node["queues"]) p.queues = r.number(node["queues"], where + ".queues", 1, 8);
+  }
   if (p.type == PortType::kPcap) {
     if (!p.iface.empty() && (!p.rx_pcap.empty() || !p.tx_pcap.empty())) {
       r.fail(node, where, "give either 'iface' or 'rx_pcap'/'tx_pcap', not both");

@@ -18,6 +18,7 @@ struct SwitchSettings {
   uint32_t max_frame = 1518;
   uint32_t mac_aging_s = 300;
   uint32_t mac_table_size = 4096;
+  uint32_t workers = 1;
 };
 
 struct Config {

@@ -1,5 +1,7 @@
 #include "control/eal_args.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
 
@@ -26,9 +28,16 @@ bool hugepages_available(long pages) {
   return (in >> free_pages) && free_pages >= pages;
 }
 
-std::vector<std::string> build_eal_args(const std::vector<std::string>& user_args) {
+std::vector<std::string> build_eal_args(const std::vector<std::string>& user_args,
+                                        unsigned lcores) {
+  const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::string map;
+  for (unsigned i = 0; i < std::max(1u, lcores); ++i) {
+    if (i > 0) map.push_back(',');
+    map.append(std::to_string(i)).append("@").append(std::to_string(i % cpus));
+  }
   std::vector<DefaultGroup> defaults = {
-      {{"-l", "0"}, {"-l", "--lcores", "-c"}},
+      {{"--lcores", map}, {"-l", "--lcores", "-c"}},
       {{"--no-pci"}, {"--no-pci", "-a", "--allow", "-b", "--block"}},
       {{"--no-telemetry"}, {"--telemetry", "--no-telemetry"}},
       {{"--log-level=5"}, {"--log-level"}},

@@ -8,7 +8,9 @@
 
 namespace vigil {
 
-std::vector<std::string> build_eal_args(const std::vector<std::string>& user_args);
+// `lcores`: how many lcores vigild needs (main + workers); by default lcore i runs on CPU
+// i % (online CPUs).
+std::vector<std::string> build_eal_args(const std::vector<std::string>& user_args, unsigned lcores);
 
 // True when the host has at least `pages` free 2 MiB hugepages.
 bool hugepages_available(long pages);

@@ -1,6 +1,7 @@
 #include "control/stats_report.h"
 
 #include <cstdio>
+#include <fstream>
 #include <iomanip>
 #include <map>
 
@@ -51,7 +52,44 @@ std::vector<std::vector<Learned>> learned_by_tenant(const StatsView& v) {
   return out;
 }
 
+uint64_t load(const uint64_t& v) {
+  return __atomic_load_n(&v, __ATOMIC_RELAXED);
+}
+
 }  // namespace
+
+std::unique_ptr<WorkerCounters> sum_counters(const std::vector<const WorkerCounters*>& workers) {
+  auto sum = std::make_unique<WorkerCounters>();
+  for (const WorkerCounters* w : workers) {
+    sum->received += load(w->received);
+    sum->forwarded += load(w->forwarded);
+    sum->dropped += load(w->dropped);
+    for (size_t r = 0; r < kDropReasonCount; ++r) sum->drops[r] += load(w->drops[r]);
+    for (size_t p = 0; p < kMaxPorts; ++p) {
+      PortCounters& s = sum->ports[p];
+      const PortCounters& c = w->ports[p];
+      s.rx_packets += load(c.rx_packets);
+      s.rx_bytes += load(c.rx_bytes);
+      s.tx_packets += load(c.tx_packets);
+      s.tx_bytes += load(c.tx_bytes);
+      s.tx_dropped += load(c.tx_dropped);
+      for (size_t r = 0; r < kDropReasonCount; ++r) {
+        sum->port_drops[p][r] += load(w->port_drops[p][r]);
+      }
+    }
+  }
+  return sum;
+}
+
+bool write_stats_file(const std::string& path, const StatsView& view) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    write_stats_json(out, view);
+    if (!out) return false;
+  }
+  return std::rename(tmp.c_str(), path.c_str()) == 0;
+}
 
 void print_stats(std::ostream& out, const StatsView& v) {
   const WorkerCounters& c = v.counters;
@@ -59,13 +97,14 @@ void print_stats(std::ostream& out, const StatsView& v) {
       << c.dropped << " dropped\n\n";
   out << std::left << std::setw(16) << "port" << std::right << std::setw(12) << "rx pkts"
       << std::setw(14) << "rx bytes" << std::setw(12) << "tx pkts" << std::setw(14) << "tx bytes"
-      << std::setw(12) << "tx dropped"
+      << std::setw(12) << "tx dropped" << std::setw(7) << "link"
       << "\n";
   for (std::size_t p = 0; p < v.port_names.size(); ++p) {
     const PortCounters& pc = c.ports[p];
     out << std::left << std::setw(16) << v.port_names[p] << std::right << std::setw(12)
         << pc.rx_packets << std::setw(14) << pc.rx_bytes << std::setw(12) << pc.tx_packets
-        << std::setw(14) << pc.tx_bytes << std::setw(12) << pc.tx_dropped << "\n";
+        << std::setw(14) << pc.tx_bytes << std::setw(12) << pc.tx_dropped << std::setw(7)
+        << (v.status[p].link_up ? "up" : "down") << "\n";
   }
   out << "\ndrops by reason:\n";
   bool any = false;
@@ -77,7 +116,7 @@ void print_stats(std::ostream& out, const StatsView& v) {
   }
   if (!any) out << "  (none)\n";
 
-  const MacTableStats& ms = v.macs.stats();
+  const MacTableStats ms = v.macs.stats();
   out << "\nlearned MAC addresses (" << ms.learned << " learned, " << ms.moves << " moves, "
       << ms.aged << " aged, " << ms.table_full << " refused: table full):\n";
   const auto learned = learned_by_tenant(v);
@@ -92,8 +131,9 @@ void print_stats(std::ostream& out, const StatsView& v) {
 
 void write_stats_json(std::ostream& out, const StatsView& v) {
   const WorkerCounters& c = v.counters;
-  out << "{\n  \"totals\": {\"received\": " << c.received << ", \"forwarded\": " << c.forwarded
-      << ", \"dropped\": " << c.dropped << "},\n  \"drops\": {";
+  out << "{\n  \"workers\": " << v.workers << ",\n  \"totals\": {\"received\": " << c.received
+      << ", \"forwarded\": " << c.forwarded << ", \"dropped\": " << c.dropped
+      << "},\n  \"drops\": {";
   for (std::size_t r = 1; r < kDropReasonCount; ++r) {
     out << (r > 1 ? ", " : "") << "\"" << kDropReasonNames[r] << "\": " << c.drops[r];
   }
@@ -104,9 +144,23 @@ void write_stats_json(std::ostream& out, const StatsView& v) {
     out << (p ? "," : "") << "\n    \"" << v.port_names[p]
         << "\": {\"rx_packets\": " << pc.rx_packets << ", \"rx_bytes\": " << pc.rx_bytes
         << ", \"tx_packets\": " << pc.tx_packets << ", \"tx_bytes\": " << pc.tx_bytes
-        << ", \"tx_dropped\": " << pc.tx_dropped << "}";
+        << ", \"tx_dropped\": " << pc.tx_dropped << ", \"link\": \""
+        << (v.status[p].link_up ? "up" : "down") << "\", \"rx_queue_used\": ";
+    if (v.status[p].rx_queue_used < 0) {
+      out << "null";
+    } else {
+      out << v.status[p].rx_queue_used;
+    }
+    out << ", \"drops\": {";
+    bool first = true;
+    for (std::size_t r = 1; r < kDropReasonCount; ++r) {
+      if (c.port_drops[p][r] == 0) continue;
+      out << (first ? "" : ", ") << "\"" << kDropReasonNames[r] << "\": " << c.port_drops[p][r];
+      first = false;
+    }
+    out << "}}";
   }
-  const MacTableStats& ms = v.macs.stats();
+  const MacTableStats ms = v.macs.stats();
   out << "\n  },\n  \"learning\": {\"learned\": " << ms.learned << ", \"moves\": " << ms.moves
       << ", \"table_full\": " << ms.table_full << ", \"aged\": " << ms.aged
       << "},\n  \"bridge\": {";

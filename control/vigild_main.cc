@@ -2,11 +2,14 @@
 // and runs the worker pipeline: to the end of the captures in replay mode (every port a pcap
 // file), otherwise until SIGINT/SIGTERM. On exit it prints its counters and, with
 // --stats-json, writes them as JSON.
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
@@ -22,6 +25,7 @@
 #include "dataplane/ports.h"
 #include "dataplane/replay_merger.h"
 #include "dataplane/worker.h"
+#include "dataplane/worker_plan.h"
 #include "tenancy/tenancy_map.h"
 #include "vigil_version.h"
 
@@ -37,12 +41,14 @@ struct Options {
   std::string config;
   std::string stats_json;
   std::vector<std::string> eal;
+  uint64_t stats_interval_s = 1;
 };
 
 constexpr const char* kUsage =
     "usage: vigild --config FILE [--stats-json FILE] [--eal \"EAL ARGS\"]\n"
     "  --config FILE      switch configuration (YAML; see README.md, Configuration)\n"
-    "  --stats-json FILE  write the counters as JSON here on exit\n"
+    "  --stats-json FILE  write the counters as JSON here on exit (and, live, periodically)\n"
+    "  --stats-interval S seconds between JSON rewrites in live mode (default 1)\n"
     "  --eal \"ARGS\"       extra DPDK EAL arguments (override vigild's defaults)\n"
     "  --version, --help\n";
 
@@ -63,6 +69,13 @@ int parse_options(int argc, char** argv, Options& opt) {
       opt.config = value();
     } else if (a == "--stats-json") {
       opt.stats_json = value();
+    } else if (a == "--stats-interval") {
+      const std::string v = value();
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoul(v) == 0) {
+        throw std::invalid_argument("--stats-interval takes a whole number of seconds > 0");
+      }
+      opt.stats_interval_s = std::stoul(v);
     } else if (a == "--eal") {
       std::istringstream words(value());
       for (std::string w; words >> w;) opt.eal.push_back(w);
@@ -74,11 +87,106 @@ int parse_options(int argc, char** argv, Options& opt) {
   return -1;
 }
 
+struct WorkerLaunch {
+  vigil::Pipeline* pipeline;
+  const std::vector<vigil::RxPort>* rx;
+};
+
+int worker_main(void* arg) {
+  const auto* launch = static_cast<const WorkerLaunch*>(arg);
+  vigil::run_live(*launch->pipeline, *launch->rx, g_stop);
+  return 0;
+}
+
+uint64_t clock_us() {
+  return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1'000'000);
+}
+
+// Enough mbufs for every rx and tx ring and the bursts in flight, as 2^n - 1 (mempool's best size).
+unsigned mbuf_count(const vigil::Config& config) {
+  unsigned queues = 0;
+  for (const vigil::PortSpec& p : config.ports) queues += p.queues;
+  unsigned n = 8192 + queues * 2048;
+  unsigned size = 1;
+  while (size < n) size <<= 1;
+  return size - 1;
+}
+
+int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* pool, int ts_offset,
+               uint64_t ts_flag) {
+  using namespace vigil;
+  Ports ports(config.ports, pool);
+  const std::vector<std::string> names = ports.names();
+  const TenancyMap tenancy(config.tenancy, names);
+  MacTable macs(config.settings.mac_table_size, uint64_t(config.settings.mac_aging_s) * 1'000'000);
+  const bool replay = ports.all_replay();
+  // A replay is one ordered stream, so one worker runs it, on the main lcore.
+  const unsigned workers = replay ? 1 : config.settings.workers;
+  if (!replay && rte_lcore_count() < workers + 1) {
+    throw std::runtime_error("workers: " + std::to_string(workers) + " needs " +
+                             std::to_string(workers + 1) + " EAL lcores (main + workers), got " +
+                             std::to_string(rte_lcore_count()));
+  }
+  const WorkerPlan plan(ports.list(), workers);
+  const ParseLimits limits{config.settings.max_frame};
+  std::vector<std::unique_ptr<Pipeline>> pipelines;
+  std::vector<const WorkerCounters*> counters;
+  for (unsigned w = 0; w < workers; ++w) {
+    pipelines.push_back(std::make_unique<Pipeline>(limits, tenancy, macs, pool, plan.worker(w).tx));
+    counters.push_back(&pipelines.back()->counters());
+  }
+
+  auto report = [&](uint64_t now_us, bool final_report) {
+    std::vector<PortStatus> status;
+    for (uint16_t p = 0; p < names.size(); ++p) status.push_back(ports.status(p));
+    const auto sum = sum_counters(counters);
+    const StatsView view{names, *sum, status, macs, tenancy, workers, now_us};
+    if (final_report) print_stats(std::cout, view);
+    if (!opt.stats_json.empty() && !write_stats_file(opt.stats_json, view)) {
+      std::cerr << "vigild: cannot write " << opt.stats_json << "\n";
+      return false;
+    }
+    return true;
+  };
+
+  uint64_t end_us;
+  if (replay) {
+    ReplayMerger merger(plan.worker(0).rx, ts_offset, ts_flag);
+    run_replay(*pipelines[0], merger, g_stop);
+    end_us = merger.last_timestamp_us();
+  } else {
+    std::vector<WorkerLaunch> launches;
+    for (unsigned w = 0; w < workers; ++w)
+      launches.push_back({pipelines[w].get(), &plan.worker(w).rx});
+    unsigned w = 0;
+    unsigned lcore;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+      if (w == workers) break;
+      rte_eal_remote_launch(worker_main, &launches[w++], lcore);
+    }
+    std::cerr << "vigild: switching on " << names.size() << " ports with " << workers
+              << " worker(s); SIGINT or SIGTERM stops\n";
+    uint64_t last_report = clock_us();
+    while (!g_stop.load()) {
+      usleep(100'000);
+      if (clock_us() - last_report >= opt.stats_interval_s * 1'000'000) {
+        report(clock_us(), false);
+        last_report = clock_us();
+      }
+    }
+    rte_eal_mp_wait_lcore();
+    end_us = clock_us();
+  }
+  const bool written = report(end_us, true);
+  pipelines.clear();  // flush tx buffers while the ports still exist
+  return written ? 0 : 1;
+}
+
 int run(const vigil::Config& config, const Options& opt) {
   using namespace vigil;
   std::vector<std::string> eal_user = config.eal_args;
   eal_user.insert(eal_user.end(), opt.eal.begin(), opt.eal.end());
-  std::vector<std::string> eal_args = build_eal_args(eal_user);
+  std::vector<std::string> eal_args = build_eal_args(eal_user, config.settings.workers + 1);
   std::vector<char*> eal_argv;
   for (std::string& a : eal_args) eal_argv.push_back(a.data());
   if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
@@ -89,51 +197,20 @@ int run(const vigil::Config& config, const Options& opt) {
   uint64_t ts_flag = 0;
   if (rte_mbuf_dyn_rx_timestamp_register(&ts_offset, &ts_flag) != 0) ts_offset = -1;
 
-  // Enough mbufs for every rx ring, the tx rings and a burst in flight per port.
-  rte_mempool* pool = rte_pktmbuf_pool_create("vigil_mbufs", 16383, 256, 0,
+  rte_mempool* pool = rte_pktmbuf_pool_create("vigil_mbufs", mbuf_count(config), 256, 0,
                                               RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
   if (pool == nullptr) {
     std::cerr << "vigild: cannot create the mbuf pool: " << rte_strerror(rte_errno) << "\n";
+    rte_eal_cleanup();
     return 1;
   }
-
-  int rc = 0;
+  int rc;
   try {
-    Ports ports(config.ports, pool);
-    const std::vector<std::string> names = ports.names();
-    const TenancyMap tenancy(config.tenancy, names);
-    PipelineConfig pc;
-    pc.limits.max_frame = config.settings.max_frame;
-    pc.mac_table_size = config.settings.mac_table_size;
-    pc.mac_aging_us = uint64_t(config.settings.mac_aging_s) * 1'000'000;
-    auto pipeline = std::make_unique<Pipeline>(pc, tenancy, pool, ports.port_ids(), 0);
-
-    std::vector<RxPort> rx;
-    for (uint16_t i = 0; i < ports.list().size(); ++i) rx.push_back({i, ports.list()[i].port_id});
-
-    uint64_t end_us = 0;
-    if (ports.all_replay()) {
-      ReplayMerger merger(rx, ts_offset, ts_flag);
-      run_replay(*pipeline, merger, g_stop);
-      end_us = merger.last_timestamp_us();
-    } else {
-      std::cerr << "vigild: switching on " << names.size() << " ports; SIGINT or SIGTERM stops\n";
-      run_live(*pipeline, rx, g_stop);
-      end_us = rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1'000'000);
-    }
-
-    const StatsView view{names, pipeline->counters(), pipeline->macs(), tenancy, end_us};
-    print_stats(std::cout, view);
-    if (!opt.stats_json.empty()) {
-      std::ofstream out(opt.stats_json);
-      write_stats_json(out, view);
-      if (!out) {
-        std::cerr << "vigild: cannot write " << opt.stats_json << "\n";
-        rc = 1;
-      }
-    }
+    rc = run_switch(config, opt, pool, ts_offset, ts_flag);
   } catch (const std::exception& e) {
     std::cerr << "vigild: " << e.what() << "\n";
+    g_stop.store(true);
+    rte_eal_mp_wait_lcore();
     rc = 1;
   }
   rte_mempool_free(pool);

@@ -4,13 +4,12 @@
 
 namespace vigil {
 
-Pipeline::Pipeline(const PipelineConfig& config, const TenancyMap& tenancy, rte_mempool* pool,
-                   const std::vector<uint16_t>& port_ids, uint16_t tx_queue)
-    : limits_(config.limits),
+Pipeline::Pipeline(const ParseLimits& limits, const TenancyMap& tenancy, MacTable& macs,
+                   rte_mempool* pool, const std::vector<TxQueueRef>& tx)
+    : limits_(limits),
       tenancy_(tenancy),
-      macs_(config.mac_table_size, config.mac_aging_us),
-      bridge_(tenancy, macs_),
-      tx_(tenancy, pool, port_ids, tx_queue, counters_) {}
+      bridge_(tenancy, macs),
+      tx_(tenancy, pool, tx, counters_) {}
 
 void Pipeline::process(PacketBatch& batch) {
   parse_batch(batch, limits_, counters_);

@@ -2,8 +2,8 @@
 //   parse -> tenancy (classify) -> bridge (learn, choose output) -> tx (copy, tag, send; free
 //   drops)
 // Each stage is a plain call over the whole batch: no per-packet virtual call, no allocation.
-// The pipeline owns the worker's state (counters, MAC table, tx buffers) and is used by one
-// thread only.
+// The pipeline owns the worker's state (counters, tx buffers) and is used by one thread only;
+// the MAC table is shared by all workers.
 #pragma once
 
 #include <cstdint>
@@ -19,29 +19,22 @@
 
 namespace vigil {
 
-struct PipelineConfig {
-  ParseLimits limits;
-  uint32_t mac_table_size = 4096;
-  uint64_t mac_aging_us = 300'000'000;
-};
-
 class Pipeline {
  public:
-  Pipeline(const PipelineConfig& config, const TenancyMap& tenancy, rte_mempool* pool,
-           const std::vector<uint16_t>& port_ids, uint16_t tx_queue);
+  // `macs` is shared with the other workers; `tx` is this worker's tx queue for each port.
+  Pipeline(const ParseLimits& limits, const TenancyMap& tenancy, MacTable& macs, rte_mempool* pool,
+           const std::vector<TxQueueRef>& tx);
 
   // Frames carry their ingress port and arrival time in batch.meta[i].
   void process(PacketBatch& batch);
   void flush() { tx_.flush(); }
 
   const WorkerCounters& counters() const { return counters_; }
-  const MacTable& macs() const { return macs_; }
 
  private:
   WorkerCounters counters_;
   ParseLimits limits_;
   const TenancyMap& tenancy_;
-  MacTable macs_;
   BridgeStage bridge_;
   TxStage tx_;
 };

@@ -4,6 +4,8 @@
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <stdexcept>
 
@@ -42,6 +44,26 @@ uint16_t create_pcap(const PortSpec& spec) {
   return port_id;
 }
 
+uint16_t create_vhost(const PortSpec& spec) {
+  struct stat st;
+  if (!spec.vhost_client && ::stat(spec.socket.c_str(), &st) == 0) {
+    // A socket left by an earlier vigild would make the bind fail; anything else is not ours.
+    if (!S_ISSOCK(st.st_mode)) throw port_error(spec, spec.socket + " exists and is not a socket");
+    ::unlink(spec.socket.c_str());
+  }
+  const std::string vdev = "net_vhost_" + spec.name;
+  std::string args = "iface=" + spec.socket + ",queues=" + std::to_string(spec.queues);
+  if (spec.vhost_client) args += ",client=1";
+  if (rte_vdev_init(vdev.c_str(), args.c_str()) != 0) {
+    throw port_error(spec, "cannot create vhost-user device (" + args + ")");
+  }
+  uint16_t port_id;
+  if (rte_eth_dev_get_port_by_name(vdev.c_str(), &port_id) != 0) {
+    throw port_error(spec, "vhost-user device not found after creation");
+  }
+  return port_id;
+}
+
 uint16_t create_ring(const PortSpec& spec) {
   const unsigned socket = rte_socket_id();
   auto make = [&](const std::string& suffix) {
@@ -74,11 +96,15 @@ void Ports::open(const PortSpec& spec, rte_mempool* pool) {
     case PortType::kRing:
       port_id = create_ring(spec);
       break;
+    case PortType::kVhostUser:
+      port_id = create_vhost(spec);
+      break;
     default:
       throw port_error(spec, "this port kind is not supported yet");
   }
-  ports_.push_back(
-      OpenPort{spec.name, port_id, spec.type, spec.type == PortType::kPcap && spec.iface.empty()});
+  const uint16_t queues = spec.type == PortType::kVhostUser ? spec.queues : 1;
+  ports_.push_back(OpenPort{spec.name, port_id, spec.type,
+                            spec.type == PortType::kPcap && spec.iface.empty(), queues});
 
   rte_eth_dev_info info;
   if (rte_eth_dev_info_get(port_id, &info) != 0) throw port_error(spec, "no device info");
@@ -86,16 +112,20 @@ void Ports::open(const PortSpec& spec, rte_mempool* pool) {
   if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
     conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
   }
-  if (rte_eth_dev_configure(port_id, 1, 1, &conf) != 0) throw port_error(spec, "configure failed");
+  if (rte_eth_dev_configure(port_id, queues, queues, &conf) != 0) {
+    throw port_error(spec, "configure failed");
+  }
   uint16_t rx_desc = kRxDescriptors;
   uint16_t tx_desc = kTxDescriptors;
   rte_eth_dev_adjust_nb_rx_tx_desc(port_id, &rx_desc, &tx_desc);
   const int socket = rte_eth_dev_socket_id(port_id);
-  if (rte_eth_rx_queue_setup(port_id, 0, rx_desc, socket, nullptr, pool) != 0) {
-    throw port_error(spec, "rx queue setup failed");
-  }
-  if (rte_eth_tx_queue_setup(port_id, 0, tx_desc, socket, nullptr) != 0) {
-    throw port_error(spec, "tx queue setup failed");
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (rte_eth_rx_queue_setup(port_id, q, rx_desc, socket, nullptr, pool) != 0) {
+      throw port_error(spec, "rx queue setup failed");
+    }
+    if (rte_eth_tx_queue_setup(port_id, q, tx_desc, socket, nullptr) != 0) {
+      throw port_error(spec, "tx queue setup failed");
+    }
   }
   if (rte_eth_dev_start(port_id) != 0) throw port_error(spec, "start failed");
 }
@@ -117,6 +147,23 @@ std::vector<uint16_t> Ports::port_ids() const {
   std::vector<uint16_t> out;
   for (const OpenPort& p : ports_) out.push_back(p.port_id);
   return out;
+}
+
+PortStatus Ports::status(uint16_t port) const {
+  const OpenPort& p = ports_[port];
+  PortStatus s;
+  rte_eth_link link{};
+  if (rte_eth_link_get_nowait(p.port_id, &link) == 0)
+    s.link_up = link.link_status == RTE_ETH_LINK_UP;
+  if (p.type == PortType::kVhostUser) {  // the pcap and ring PMDs cannot count
+    int64_t used = 0;
+    for (uint16_t q = 0; q < p.queues; ++q) {
+      const int n = rte_eth_rx_queue_count(p.port_id, q);
+      if (n > 0) used += n;
+    }
+    s.rx_queue_used = used;
+  }
+  return s;
 }
 
 bool Ports::all_replay() const {

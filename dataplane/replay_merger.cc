@@ -23,7 +23,7 @@ ReplayMerger::~ReplayMerger() {
 
 void ReplayMerger::refill(Queue& q) {
   q.head = 0;
-  q.count = rte_eth_rx_burst(q.input.port_id, 0, q.pkts, kBurstSize);
+  q.count = rte_eth_rx_burst(q.input.port_id, q.input.queue, q.pkts, kBurstSize);
   if (q.count == 0) q.done = true;
 }
 

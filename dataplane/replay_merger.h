@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "dataplane/packet_batch.h"
+#include "dataplane/worker_plan.h"
 
 namespace vigil {
-
-struct RxPort {
-  uint16_t port;     // vigil port index
-  uint16_t port_id;  // DPDK port id
-};
 
 class ReplayMerger {
  public:

@@ -1,14 +1,14 @@
-// The last stage: hands each surviving frame to its output port's tx buffer (copies for a flood,
-// 802.1Q tag pushed toward trunks), frees dropped frames and counts them by reason.
-// Tx buffers drain when full and at flush(), DPDK l2fwd style.
+// The last stage: hands each surviving frame to its output port (copies for a flood, 802.1Q tag
+// pushed toward trunks), frees dropped frames and counts them by reason and ingress port.
+// Frames wait in a per-port buffer sent as one burst when full and at flush(), DPDK l2fwd style;
+// a tx queue shared with other workers is locked once per burst (worker_plan.h).
 #pragma once
-
-#include <rte_ethdev.h>
 
 #include <vector>
 
 #include "dataplane/packet_batch.h"
 #include "dataplane/worker_counters.h"
+#include "dataplane/worker_plan.h"
 #include "tenancy/tenancy_map.h"
 
 struct rte_mempool;
@@ -17,9 +17,9 @@ namespace vigil {
 
 class TxStage {
  public:
-  // port_ids[i]: the DPDK port of vigil port i. Allocates the tx buffers (setup, not fast path).
-  TxStage(const TenancyMap& tenancy, rte_mempool* pool, const std::vector<uint16_t>& port_ids,
-          uint16_t tx_queue, WorkerCounters& counters);
+  // tx[i]: the queue this worker sends on for vigil port i.
+  TxStage(const TenancyMap& tenancy, rte_mempool* pool, const std::vector<TxQueueRef>& tx,
+          WorkerCounters& counters);
   ~TxStage();
   TxStage(const TxStage&) = delete;
   TxStage& operator=(const TxStage&) = delete;
@@ -28,20 +28,22 @@ class TxStage {
   void flush();
 
  private:
-  struct ErrorContext {
-    WorkerCounters* counters;
-    uint16_t port;
+  struct Pending {
+    uint16_t count = 0;
+    rte_mbuf* pkts[kBurstSize];
   };
-  static void on_unsent(rte_mbuf** pkts, uint16_t count, void* userdata);
   void emit(uint16_t port, rte_mbuf* m, const PacketMeta& meta);
+  void drain(uint16_t port);
+  void count_drop(uint16_t port, DropReason reason, uint64_t n = 1) {
+    counters_.drops[static_cast<size_t>(reason)] += n;
+    counters_.port_drops[port][static_cast<size_t>(reason)] += n;
+  }
 
   const TenancyMap& tenancy_;
   rte_mempool* pool_;
-  std::vector<uint16_t> port_ids_;
-  uint16_t tx_queue_;
+  std::vector<TxQueueRef> tx_;
   WorkerCounters& counters_;
-  std::vector<rte_eth_dev_tx_buffer*> buffers_;
-  std::vector<ErrorContext> error_contexts_;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace vigil

@@ -21,7 +21,7 @@ void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
     const uint64_t now = rte_get_tsc_cycles();
     const uint64_t now_us = now / (hz / 1'000'000);
     for (const RxPort& in : rx_ports) {
-      batch.count = rte_eth_rx_burst(in.port_id, 0, batch.pkts, kBurstSize);
+      batch.count = rte_eth_rx_burst(in.port_id, in.queue, batch.pkts, kBurstSize);
       if (batch.count == 0) continue;
       for (uint16_t i = 0; i < batch.count; ++i) {
         batch.meta[i].in_port = in.port;

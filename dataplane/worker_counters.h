@@ -24,6 +24,8 @@ struct alignas(64) WorkerCounters {
   uint64_t dropped = 0;    // frames dropped whole (sum of drops[] except per-copy reasons)
   uint64_t drops[kDropReasonCount] = {};
   PortCounters ports[kMaxPorts];
+  // Drops by port: the ingress port, or the egress port for per-copy reasons (tx_full, no_mbuf).
+  uint64_t port_drops[kMaxPorts][kDropReasonCount] = {};
 };
 
 }  // namespace vigil

@@ -71,9 +71,10 @@ void TenancyMap::classify(PacketBatch& batch) const {
     if (!batch.alive(i)) continue;
     PacketMeta& m = batch.meta[i];
     const PortRole& role = roles_[m.in_port];
+    const bool tagged = m.tagged && m.vlan_id != 0;  // VID 0: priority tag, frame is untagged
     switch (role.kind) {
       case PortKind::kVm:
-        if (m.tagged) {
+        if (tagged) {
           batch.drop(i, DropReason::kTaggedOnAccessPort);
         } else {
           m.tenant = role.index;
@@ -81,9 +82,9 @@ void TenancyMap::classify(PacketBatch& batch) const {
         break;
       case PortKind::kTrunk: {
         const Trunk& trunk = trunks_[role.index];
-        m.tenant = m.tagged ? trunk.vlan_to_tenant[m.vlan_id] : trunk.native_tenant;
+        m.tenant = tagged ? trunk.vlan_to_tenant[m.vlan_id] : trunk.native_tenant;
         if (m.tenant == kNoTenant) {
-          batch.drop(i, m.tagged ? DropReason::kUnknownVlan : DropReason::kUntaggedOnTrunk);
+          batch.drop(i, tagged ? DropReason::kUnknownVlan : DropReason::kUntaggedOnTrunk);
         }
         break;
       }

@@ -56,6 +56,16 @@ TEST(Config, ParsesAGoodConfig) {
   EXPECT_EQ(c.tenancy.trunks[0].allowed.size(), 2u);
 }
 
+TEST(Config, ParsesVhostUserPorts) {
+  const Config c = parse_config(
+      good_with("kind: ring", "kind: vhost-user, socket: /tmp/vm2.sock, mode: client, queues: 2"),
+      "test.yaml", "/base");
+  EXPECT_EQ(c.ports[1].type, PortType::kVhostUser);
+  EXPECT_EQ(c.ports[1].socket, "/tmp/vm2.sock");
+  EXPECT_TRUE(c.ports[1].vhost_client);
+  EXPECT_EQ(c.ports[1].queues, 2);
+}
+
 TEST(Config, ErrorsNameTheLineAndKey) {
   const std::string e = error_of(good_with("max_frame: 1500", "max_frme: 1500"));
   EXPECT_NE(e.find("test.yaml:3:"), std::string::npos) << e;
@@ -67,7 +77,12 @@ TEST(Config, RejectsBadInput) {
     std::string from, to, expect;
   };
   const Case cases[] = {
-      {"kind: ring", "kind: vhost-user", "not supported yet"},
+      {"kind: ring", "kind: vhost-user", "needs 'socket'"},
+      {"kind: ring", "kind: pci", "not supported yet"},
+      {"kind: ring", "kind: vhost-user, socket: /nonexistent/s.sock", "no such directory"},
+      {"kind: ring", "kind: vhost-user, socket: /tmp/s.sock, mode: both", "not server or client"},
+      {"kind: ring", "kind: ring, queues: 2", "only vhost-user ports"},
+      {"max_frame: 1500", "workers: 0", "out of range"},
       {"kind: ring", "kind: floppy", "unknown kind"},
       {"name: vm2", "name: vm1", "duplicate port name"},
       {"vlan: 20", "vlan: 10", "already tenant 'blue'"},

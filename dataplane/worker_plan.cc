@@ -1,0 +1,25 @@
+#include "dataplane/worker_plan.h"
+
+namespace vigil {
+
+WorkerPlan::WorkerPlan(const std::vector<OpenPort>& ports, unsigned workers)
+    : assignments_(workers) {
+  unsigned next = 0;
+  for (uint16_t p = 0; p < ports.size(); ++p) {
+    for (uint16_t q = 0; q < ports[p].queues; ++q) {
+      assignments_[next++ % workers].rx.push_back(RxPort{p, ports[p].port_id, q});
+    }
+  }
+  for (uint16_t p = 0; p < ports.size(); ++p) {
+    const uint16_t queues = ports[p].queues;
+    locks_.push_back(std::make_unique<PaddedLock[]>(queues));
+    const bool shared = workers > queues;
+    for (unsigned w = 0; w < workers; ++w) {
+      const uint16_t q = static_cast<uint16_t>(w % queues);
+      assignments_[w].tx.push_back(
+          TxQueueRef{ports[p].port_id, q, shared ? &locks_.back()[q].lock : nullptr});
+    }
+  }
+}
+
+}  // namespace vigil
