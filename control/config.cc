@@ -126,8 +126,9 @@ void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
 }
 
 PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& where) {
-  r.check_keys(node, where,
-               {"name", "kind", "rx_pcap", "tx_pcap", "iface", "socket", "mode", "queues"});
+  r.check_keys(
+      node, where,
+      {"name", "kind", "rx_pcap", "tx_pcap", "iface", "socket", "mode", "queues", "device"});
   PortSpec p;
   p.line = node.Mark().line + 1;
   if (!node["name"]) r.fail(node, where, "missing 'name'");
@@ -147,10 +148,14 @@ PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& w
   } else if (kind == "vhost-user") {
     p.type = PortType::kVhostUser;
   } else if (kind == "pci") {
-    r.fail(node["kind"], where + ".kind", "'" + kind + "' ports are not supported yet");
+    p.type = PortType::kPci;
+  } else if (kind == "af_packet") {
+    p.type = PortType::kAfPacket;
+  } else if (kind == "tap") {
+    p.type = PortType::kTap;
   } else {
     r.fail(node["kind"], where + ".kind",
-           "unknown kind '" + kind + "' (expected pcap, ring, vhost-user or pci)");
+           "unknown kind '" + kind + "' (expected pcap, ring, vhost-user, af_packet, tap or pci)");
   }
   if (node["rx_pcap"]) p.rx_pcap = r.path(node["rx_pcap"], where + ".rx_pcap");
   if (node["tx_pcap"]) p.tx_pcap = r.path(node["tx_pcap"], where + ".tx_pcap");
@@ -175,7 +180,28 @@ PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& w
     }
     if (node["queues"]) p.queues = r.number(node["queues"], where + ".queues", 1, 8);
   }
-  if (p.type == PortType::kPcap) {
+  if (node["device"] && p.type != PortType::kPci) {
+    r.fail(node, where, "only pci ports take 'device'");
+  }
+  if (p.type == PortType::kPci) {
+    if (!node["device"]) r.fail(node, where, "a pci port needs 'device' (e.g. 0000:03:00.0)");
+    p.device = r.text(node["device"], where + ".device");
+    unsigned dom, bus, dev, fn;
+    char tail;
+    if (std::sscanf(p.device.c_str(), "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 4) {
+      r.fail(node["device"], where + ".device",
+             "'" + p.device + "' is not a PCI address (dddd:bb:dd.f)");
+    }
+  }
+  if (p.type == PortType::kAfPacket || p.type == PortType::kTap) {
+    if (!node["iface"]) r.fail(node, where, "this port kind needs 'iface'");
+    if (p.iface.size() > 15 || p.iface.find_first_of(",=/ ") != std::string::npos) {
+      r.fail(node["iface"], where + ".iface", "'" + p.iface + "' is not an interface name");
+    }
+    if (node["rx_pcap"] || node["tx_pcap"]) {
+      r.fail(node, where, "only pcap ports take 'rx_pcap' or 'tx_pcap'");
+    }
+  } else if (p.type == PortType::kPcap) {
     if (!p.iface.empty() && (!p.rx_pcap.empty() || !p.tx_pcap.empty())) {
       r.fail(node, where, "give either 'iface' or 'rx_pcap'/'tx_pcap', not both");
     }
@@ -186,7 +212,7 @@ PortSpec read_port(const Reader& r, const YAML::Node& node, const std::string& w
       r.fail(node["rx_pcap"], where + ".rx_pcap", "no such file: " + p.rx_pcap);
     }
   } else if (!p.rx_pcap.empty() || !p.tx_pcap.empty() || !p.iface.empty()) {
-    r.fail(node, where, "only pcap ports take 'rx_pcap', 'tx_pcap' or 'iface'");
+    r.fail(node, where, "only pcap, af_packet and tap ports take 'rx_pcap', 'tx_pcap' or 'iface'");
   }
   return p;
 }

@@ -185,6 +185,9 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
 int run(const vigil::Config& config, const Options& opt) {
   using namespace vigil;
   std::vector<std::string> eal_user = config.eal_args;
+  for (const PortSpec& p : config.ports) {
+    if (p.type == PortType::kPci) eal_user.insert(eal_user.end(), {"-a", p.device});  // probe it
+  }
   eal_user.insert(eal_user.end(), opt.eal.begin(), opt.eal.end());
   std::vector<std::string> eal_args = build_eal_args(eal_user, config.settings.workers + 1);
   std::vector<char*> eal_argv;

@@ -64,6 +64,27 @@ uint16_t create_vhost(const PortSpec& spec) {
   return port_id;
 }
 
+uint16_t create_vdev(const PortSpec& spec, const std::string& driver, const std::string& args) {
+  const std::string vdev = driver + "_" + spec.name;
+  if (rte_vdev_init(vdev.c_str(), args.c_str()) != 0) {
+    throw port_error(spec, "cannot create " + driver + " device (" + args + ")");
+  }
+  uint16_t port_id;
+  if (rte_eth_dev_get_port_by_name(vdev.c_str(), &port_id) != 0) {
+    throw port_error(spec, driver + " device not found after creation");
+  }
+  return port_id;
+}
+
+uint16_t find_pci(const PortSpec& spec) {
+  uint16_t port_id;
+  if (rte_eth_dev_get_port_by_name(spec.device.c_str(), &port_id) != 0) {
+    throw port_error(spec, "no DPDK port for PCI device " + spec.device +
+                               " (is it bound to vfio-pci? see README, NIC ports)");
+  }
+  return port_id;
+}
+
 uint16_t create_ring(const PortSpec& spec) {
   const unsigned socket = rte_socket_id();
   auto make = [&](const std::string& suffix) {
@@ -98,6 +119,15 @@ void Ports::open(const PortSpec& spec, rte_mempool* pool) {
       break;
     case PortType::kVhostUser:
       port_id = create_vhost(spec);
+      break;
+    case PortType::kAfPacket:
+      port_id = create_vdev(spec, "net_af_packet", "iface=" + spec.iface);
+      break;
+    case PortType::kTap:
+      port_id = create_vdev(spec, "net_tap", "iface=" + spec.iface);
+      break;
+    case PortType::kPci:
+      port_id = find_pci(spec);
       break;
     default:
       throw port_error(spec, "this port kind is not supported yet");

@@ -1,6 +1,8 @@
 // Creates, configures and starts the DPDK ports the config names, and stops them on exit.
 //  - pcap: DPDK's pcap PMD, from/to files (replay) or a live interface.
 //  - ring: an ethdev over two rte_rings named "<port>_rx" and "<port>_tx", for in-process peers.
+//  - af_packet: a Linux interface (e.g. a veth) through a packet socket; tap: a tap interface
+//    vigild creates; pci: a NIC bound to a DPDK driver (EAL probes it from the allow list).
 //  - vhost-user: DPDK's vhost PMD; server mode (vigild owns the socket; a stale socket file is
 //    replaced) or client mode (the VM owns it; the PMD reconnects whenever it reappears).
 // Rx timestamps are requested from every port that offers them (the pcap PMD gives the capture's).

@@ -9,7 +9,8 @@ PACKAGES=(
   libpcap-dev                          # DPDK's pcap PMD reads and writes captures through it
   libyaml-cpp-dev                      # the config file
   libgtest-dev                         # unit tests
-  python3-scapy python3-yaml           # capture generator and replay test runner
+  python3-scapy python3-yaml           # capture generator, replay and e2e test runners
+  iproute2 iputils-ping                # e2e tests: network namespaces, veth, ping
 )
 
 missing=()
