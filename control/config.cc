@@ -60,6 +60,14 @@ class Reader {
     return v;
   }
 
+  bool flag(const YAML::Node& node, const std::string& key, bool fallback) const {
+    if (!node.IsDefined()) return fallback;
+    const std::string s = node.IsScalar() ? node.Scalar() : "";
+    if (s == "true") return true;
+    if (s == "false") return false;
+    fail(node, key, "expected true or false");
+  }
+
   std::string path(const YAML::Node& node, const std::string& key) const {
     std::string p = text(node, key);
     if (p.empty()) fail(node, key, "empty path");
@@ -231,7 +239,7 @@ Config parse_config(const std::string& text, const std::string& origin,
   Config c;
   c.path = origin;
   if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
-  r.check_keys(root, "config", {"switch", "eal", "ports", "tenants", "trunks"});
+  r.check_keys(root, "config", {"switch", "eal", "ports", "tenants", "trunks", "host"});
   read_settings(r, root["switch"], c.settings);
 
   if (const YAML::Node eal = root["eal"]) {
@@ -287,17 +295,43 @@ Config parse_config(const std::string& text, const std::string& origin,
         if (!vms.IsSequence()) r.fail(vms, where + ".vms", "expected a list of VM ports");
         for (std::size_t j = 0; j < vms.size(); ++j) {
           const std::string vw = where + ".vms[" + std::to_string(j) + "]";
-          r.check_keys(vms[j], vw, {"port", "mac", "ipv4", "ipv6"});
+          r.check_keys(vms[j], vw,
+                       {"port", "mac", "ipv4", "ipv6", "port_security", "allow_dhcp_server",
+                        "allow_router_advertisement"});
           if (!vms[j]["port"] || !vms[j]["mac"]) r.fail(vms[j], vw, "a VM needs 'port' and 'mac'");
           VmSpec vm;
           vm.port = bind(vms[j]["port"], vw + ".port");
           vm.mac = r.mac(vms[j]["mac"], vw + ".mac");
           vm.ipv4 = r.addresses<4>(vms[j]["ipv4"], vw + ".ipv4", AF_INET);
           vm.ipv6 = r.addresses<16>(vms[j]["ipv6"], vw + ".ipv6", AF_INET6);
+          vm.port_security = r.flag(vms[j]["port_security"], vw + ".port_security", true);
+          vm.allow_dhcp_server =
+              r.flag(vms[j]["allow_dhcp_server"], vw + ".allow_dhcp_server", false);
+          vm.allow_router_advertisement = r.flag(vms[j]["allow_router_advertisement"],
+                                                 vw + ".allow_router_advertisement", false);
           spec.vms.push_back(std::move(vm));
         }
       }
       c.tenancy.tenants.push_back(std::move(spec));
+    }
+  }
+
+  if (const YAML::Node host = root["host"]) {
+    r.check_keys(host, "host", {"addresses"});
+    const YAML::Node addrs = host["addresses"];
+    if (addrs && !addrs.IsSequence())
+      r.fail(addrs, "host.addresses", "expected a list of addresses");
+    for (std::size_t i = 0; addrs && i < addrs.size(); ++i) {
+      const std::string s = r.text(addrs[i], "host.addresses");
+      std::array<uint8_t, 4> v4;
+      std::array<uint8_t, 16> v6;
+      if (inet_pton(AF_INET, s.c_str(), v4.data()) == 1) {
+        c.tenancy.host_ipv4.push_back(v4);
+      } else if (inet_pton(AF_INET6, s.c_str(), v6.data()) == 1) {
+        c.tenancy.host_ipv6.push_back(v6);
+      } else {
+        r.fail(addrs[i], "host.addresses", "'" + s + "' is not an IPv4 or IPv6 address");
+      }
     }
   }
 

@@ -26,6 +26,7 @@
 #include "dataplane/replay_merger.h"
 #include "dataplane/worker.h"
 #include "dataplane/worker_plan.h"
+#include "tenancy/port_security.h"
 #include "tenancy/tenancy_map.h"
 #include "vigil_version.h"
 
@@ -118,6 +119,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   Ports ports(config.ports, pool);
   const std::vector<std::string> names = ports.names();
   const TenancyMap tenancy(config.tenancy, names);
+  const PortSecurity security(config.tenancy, names);
   MacTable macs(config.settings.mac_table_size, uint64_t(config.settings.mac_aging_s) * 1'000'000);
   const bool replay = ports.all_replay();
   // A replay is one ordered stream, so one worker runs it, on the main lcore.
@@ -132,7 +134,8 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   std::vector<const WorkerCounters*> counters;
   for (unsigned w = 0; w < workers; ++w) {
-    pipelines.push_back(std::make_unique<Pipeline>(limits, tenancy, macs, pool, plan.worker(w).tx));
+    pipelines.push_back(std::make_unique<Pipeline>(limits, tenancy, security, macs, ports.links(),
+                                                   pool, plan.worker(w).tx));
     counters.push_back(&pipelines.back()->counters());
   }
 

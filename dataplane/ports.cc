@@ -2,6 +2,7 @@
 
 #include <rte_bus_vdev.h>
 #include <rte_eth_ring.h>
+#include <rte_eth_vhost.h>
 #include <rte_ethdev.h>
 #include <rte_ring.h>
 #include <sys/stat.h>
@@ -139,6 +140,15 @@ void Ports::open(const PortSpec& spec, rte_mempool* pool) {
   rte_eth_dev_info info;
   if (rte_eth_dev_info_get(port_id, &info) != 0) throw port_error(spec, "no device info");
   rte_eth_conf conf{};
+  const bool reports_link = info.dev_flags != nullptr && (*info.dev_flags & RTE_ETH_DEV_INTR_LSC);
+  if (reports_link) {
+    conf.intr_conf.lsc = 1;
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_INTR_LSC, on_link_change, this);
+  }
+  if (spec.type == PortType::kVhostUser) {
+    rte_eth_dev_callback_register(port_id, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, this);
+  }
+  links_.set(static_cast<uint16_t>(ports_.size() - 1), !reports_link);
   if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_TIMESTAMP) {
     conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_TIMESTAMP;
   }
@@ -158,10 +168,46 @@ void Ports::open(const PortSpec& spec, rte_mempool* pool) {
     }
   }
   if (rte_eth_dev_start(port_id) != 0) throw port_error(spec, "start failed");
+  if (reports_link) on_link_change(port_id, RTE_ETH_EVENT_INTR_LSC, this, nullptr);
+}
+
+int Ports::index_of(uint16_t port_id) const {
+  for (uint16_t p = 0; p < ports_.size(); ++p) {
+    if (ports_[p].port_id == port_id) return p;
+  }
+  return -1;
+}
+
+int Ports::on_link_change(uint16_t port_id, rte_eth_event_type, void* self, void*) {
+  // Runs on DPDK's interrupt thread.
+  auto* ports = static_cast<Ports*>(self);
+  const int p = ports->index_of(port_id);
+  if (p < 0) return 0;
+  rte_eth_link link{};
+  const bool up =
+      rte_eth_link_get_nowait(port_id, &link) == 0 && link.link_status == RTE_ETH_LINK_UP;
+  if (!up) ports->links_.clear_tx_queues(p);  // a returning guest enables its queues anew
+  ports->links_.set(p, up);
+  return 0;
+}
+
+int Ports::on_queue_state(uint16_t port_id, rte_eth_event_type, void* self, void*) {
+  auto* ports = static_cast<Ports*>(self);
+  const int p = ports->index_of(port_id);
+  rte_eth_vhost_queue_event event;
+  while (rte_eth_vhost_get_queue_event(port_id, &event) == 0) {
+    // The guest's rx rings are vigil's tx queues.
+    if (p >= 0 && !event.rx && event.queue_id < 32) {
+      ports->links_.set_tx_queue(p, event.queue_id, event.enable);
+    }
+  }
+  return 0;
 }
 
 Ports::~Ports() {
   for (const OpenPort& p : ports_) {
+    rte_eth_dev_callback_unregister(p.port_id, RTE_ETH_EVENT_INTR_LSC, on_link_change, this);
+    rte_eth_dev_callback_unregister(p.port_id, RTE_ETH_EVENT_QUEUE_STATE, on_queue_state, this);
     rte_eth_dev_stop(p.port_id);
     rte_eth_dev_close(p.port_id);
   }
@@ -182,10 +228,12 @@ std::vector<uint16_t> Ports::port_ids() const {
 PortStatus Ports::status(uint16_t port) const {
   const OpenPort& p = ports_[port];
   PortStatus s;
+  s.rx_queue_used = p.type == PortType::kVhostUser ? 0 : -1;
   rte_eth_link link{};
   if (rte_eth_link_get_nowait(p.port_id, &link) == 0)
     s.link_up = link.link_status == RTE_ETH_LINK_UP;
-  if (p.type == PortType::kVhostUser) {  // the pcap and ring PMDs cannot count
+  // Only the vhost PMD counts, and only with a VM attached.
+  if (p.type == PortType::kVhostUser && s.link_up) {
     int64_t used = 0;
     for (uint16_t q = 0; q < p.queues; ++q) {
       const int n = rte_eth_rx_queue_count(p.port_id, q);

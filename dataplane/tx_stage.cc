@@ -6,10 +6,28 @@
 #include "dataplane/vlan_tag.h"
 
 namespace vigil {
+namespace {
 
-TxStage::TxStage(const TenancyMap& tenancy, rte_mempool* pool, const std::vector<TxQueueRef>& tx,
-                 WorkerCounters& counters)
-    : tenancy_(tenancy), pool_(pool), tx_(tx), counters_(counters), pending_(tx.size()) {}
+// The tx queue worker w uses among those the guest enabled (mask), spreading workers over them;
+// `fallback` when the mask is unknown.
+uint16_t enabled_queue(uint32_t mask, uint16_t worker, uint16_t fallback) {
+  const int enabled = __builtin_popcount(mask);
+  if (enabled == 0) return fallback;
+  int nth = worker % enabled;
+  while (nth-- > 0) mask &= mask - 1;  // drop the lowest set bits
+  return static_cast<uint16_t>(__builtin_ctz(mask));
+}
+
+}  // namespace
+
+TxStage::TxStage(const TenancyMap& tenancy, const LinkState& links, rte_mempool* pool,
+                 const std::vector<TxQueueRef>& tx, WorkerCounters& counters)
+    : tenancy_(tenancy),
+      links_(links),
+      pool_(pool),
+      tx_(tx),
+      counters_(counters),
+      pending_(tx.size()) {}
 
 TxStage::~TxStage() {
   flush();
@@ -18,9 +36,16 @@ TxStage::~TxStage() {
 void TxStage::drain(uint16_t port) {
   Pending& p = pending_[port];
   const TxQueueRef& q = tx_[port];
-  if (q.lock != nullptr) rte_spinlock_lock(q.lock);
-  const uint16_t sent = rte_eth_tx_burst(q.port_id, q.queue, p.pkts, p.count);
-  if (q.lock != nullptr) rte_spinlock_unlock(q.lock);
+  uint16_t queue = q.queue;
+  rte_spinlock_t* lock = q.lock;
+  if (q.follows_guest) {
+    queue = enabled_queue(links_.tx_queues(port), q.worker, q.queue);
+    lock = reinterpret_cast<rte_spinlock_t*>(reinterpret_cast<uint8_t*>(q.queue_locks) +
+                                             size_t(queue) * q.stride);
+  }
+  if (lock != nullptr) rte_spinlock_lock(lock);
+  const uint16_t sent = rte_eth_tx_burst(q.port_id, queue, p.pkts, p.count);
+  if (lock != nullptr) rte_spinlock_unlock(lock);
   if (sent < p.count) {
     PortCounters& pc = counters_.ports[port];
     for (uint16_t i = sent; i < p.count; ++i) {
@@ -61,17 +86,36 @@ void TxStage::process(PacketBatch& batch) {
       rte_pktmbuf_free(m);
       continue;
     }
-    counters_.forwarded++;
     if (meta.tagged) strip_vlan_tag(m);  // frames travel untagged; egress adds the tag it needs
     if (meta.out_port != kFloodPort) {
-      emit(meta.out_port, m, meta);
+      if (links_.up(meta.out_port)) {
+        counters_.forwarded++;
+        emit(meta.out_port, m, meta);
+      } else {
+        count_drop(meta.out_port, DropReason::kDestPortDown);
+        counters_.dropped++;
+        rte_pktmbuf_free(m);
+      }
       continue;
     }
-    // Flood: a copy for every member but the last, which takes the original.
+    // Flood: a copy for every member with its link up but the last, which takes the original.
+    // A member that is down counts a port_down copy; with none up, the frame is dropped whole.
     const std::vector<uint16_t>& members = tenancy_.members(meta.tenant);
+    bool any_up = false;
+    for (uint16_t port : members) any_up |= port != meta.in_port && links_.up(port);
+    if (!any_up) {
+      count_drop(meta.in_port, DropReason::kDestPortDown);
+      counters_.dropped++;
+      rte_pktmbuf_free(m);
+      continue;
+    }
     uint16_t last = kNoPort;
     for (uint16_t port : members) {
       if (port == meta.in_port) continue;
+      if (!links_.up(port)) {
+        count_drop(port, DropReason::kPortDown);
+        continue;
+      }
       if (last != kNoPort) {
         rte_mbuf* copy = rte_pktmbuf_copy(m, pool_, 0, UINT32_MAX);
         if (copy == nullptr) {
@@ -82,6 +126,7 @@ void TxStage::process(PacketBatch& batch) {
       }
       last = port;
     }
+    counters_.forwarded++;
     emit(last, m, meta);
   }
   batch.clear();

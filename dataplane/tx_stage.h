@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dataplane/packet_batch.h"
+#include "dataplane/ports.h"
 #include "dataplane/worker_counters.h"
 #include "dataplane/worker_plan.h"
 #include "tenancy/tenancy_map.h"
@@ -18,8 +19,8 @@ namespace vigil {
 class TxStage {
  public:
   // tx[i]: the queue this worker sends on for vigil port i.
-  TxStage(const TenancyMap& tenancy, rte_mempool* pool, const std::vector<TxQueueRef>& tx,
-          WorkerCounters& counters);
+  TxStage(const TenancyMap& tenancy, const LinkState& links, rte_mempool* pool,
+          const std::vector<TxQueueRef>& tx, WorkerCounters& counters);
   ~TxStage();
   TxStage(const TxStage&) = delete;
   TxStage& operator=(const TxStage&) = delete;
@@ -40,6 +41,7 @@ class TxStage {
   }
 
   const TenancyMap& tenancy_;
+  const LinkState& links_;
   rte_mempool* pool_;
   std::vector<TxQueueRef> tx_;
   WorkerCounters& counters_;

@@ -21,10 +21,12 @@ struct PortCounters {
 struct alignas(64) WorkerCounters {
   uint64_t received = 0;   // frames taken from rx queues
   uint64_t forwarded = 0;  // frames handed to at least one tx queue
-  uint64_t dropped = 0;    // frames dropped whole (sum of drops[] except per-copy reasons)
+  uint64_t dropped = 0;    // frames dropped whole; received = forwarded + dropped
+  // By reason: frames, or copies for the per-copy reasons (port_down, no_mbuf, tx_full), so
+  // the frame reasons add up to `dropped`.
   uint64_t drops[kDropReasonCount] = {};
   PortCounters ports[kMaxPorts];
-  // Drops by port: the ingress port, or the egress port for per-copy reasons (tx_full, no_mbuf).
+  // Drops by port: the ingress port, or the egress port for the per-copy reasons.
   uint64_t port_drops[kMaxPorts][kDropReasonCount] = {};
 };
 

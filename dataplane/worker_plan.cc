@@ -14,10 +14,17 @@ WorkerPlan::WorkerPlan(const std::vector<OpenPort>& ports, unsigned workers)
     const uint16_t queues = ports[p].queues;
     locks_.push_back(std::make_unique<PaddedLock[]>(queues));
     const bool shared = workers > queues;
+    const bool follows_guest = ports[p].type == PortType::kVhostUser && queues > 1;
     for (unsigned w = 0; w < workers; ++w) {
       const uint16_t q = static_cast<uint16_t>(w % queues);
-      assignments_[w].tx.push_back(
-          TxQueueRef{ports[p].port_id, q, shared ? &locks_.back()[q].lock : nullptr});
+      TxQueueRef ref{ports[p].port_id, q, shared ? &locks_.back()[q].lock : nullptr};
+      if (follows_guest) {
+        ref.follows_guest = true;
+        ref.worker = static_cast<uint16_t>(w);
+        ref.queue_locks = &locks_.back()[0].lock;
+        ref.stride = sizeof(PaddedLock);
+      }
+      assignments_[w].tx.push_back(ref);
     }
   }
 }

@@ -26,6 +26,12 @@ struct TxQueueRef {
   uint16_t port_id;
   uint16_t queue;
   rte_spinlock_t* lock;  // null when this worker owns the queue alone
+  // Multiqueue vhost-user ports: the guest may not enable every queue, so the queue is chosen
+  // per burst among the enabled ones (LinkState), always under that queue's lock.
+  bool follows_guest = false;
+  uint16_t worker = 0;
+  rte_spinlock_t* queue_locks = nullptr;  // one per queue
+  uint32_t stride = 0;                    // bytes between consecutive queue locks
 };
 
 struct WorkerAssignment {

@@ -6,8 +6,10 @@ exactly its intended drop reason and nothing else.
 """
 import struct
 
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoReply, ICMPv6EchoRequest,
-                       ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, IPv6, Raw)
+from scapy.all import (ARP, BOOTP, DHCP, DHCP6_Advertise, ICMP, IP, TCP, UDP, Ether,
+                       ICMPv6EchoReply, ICMPv6EchoRequest, ICMPv6MLDMultAddrRec, ICMPv6MLReport2,
+                       ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS, ICMPv6NDOptPrefixInfo,
+                       ICMPv6NDOptSrcLLAddr, IPv6, IPv6ExtHdrHopByHop, Raw, RouterAlert)
 
 BCAST = "ff:ff:ff:ff:ff:ff"
 
@@ -118,6 +120,75 @@ def random_valid(rng, s, d, dst_mac=None):
     if k == 6:
         return l2(s.mac, m, 0x86DD, udp6(s, d, sp, dp, data)[14:])
     return l2(s.mac, m, 0x88B5, bytes([s.n, d.n]) + data + bytes(44))   # local experimental type
+
+
+# ---------------------------------------------------------------- port security (DHCP, ND, ARP)
+def link_local(mac):
+    """The EUI-64 link-local address of mac: fe80:: + MAC with the U/L bit flipped, ff:fe inserted."""
+    b = _mac(mac)
+    return "fe80::%x:%x:%x:%x" % ((b[0] ^ 2) << 8 | b[1], b[2] << 8 | 0xFF, 0xFE00 | b[3],
+                                  b[4] << 8 | b[5])
+
+
+def v4(smac, dmac_, src, dst, l4):
+    return pad(bytes(Ether(src=smac, dst=dmac_) / IP(src=src, dst=dst) / l4))
+
+
+def v6(smac, dmac_, src, dst, l4, hlim=64):
+    return bytes(Ether(src=smac, dst=dmac_) / IPv6(src=src, dst=dst, hlim=hlim) / l4)
+
+
+def arp(smac, op, hwsrc, psrc, pdst, dmac_=BCAST, hwdst="00:00:00:00:00:00", hwtype=1, ptype=0x0800):
+    return pad(bytes(Ether(src=smac, dst=dmac_) /
+                     ARP(hwtype=hwtype, ptype=ptype, op=op, hwsrc=hwsrc, psrc=psrc, hwdst=hwdst,
+                         pdst=pdst)))
+
+
+def arp_probe(s, ip):
+    """RFC 5227 probe: sender IP 0.0.0.0, asking who has ip."""
+    return arp(s.mac, 1, s.mac, "0.0.0.0", ip)
+
+
+def dhcp_discover(s, xid=0x5151):
+    return v4(s.mac, BCAST, "0.0.0.0", "255.255.255.255",
+              UDP(sport=68, dport=67) / BOOTP(op=1, xid=xid, chaddr=_mac(s.mac)) /
+              DHCP(options=[("message-type", "discover"), "end"]))
+
+
+def dhcp_offer(server, client, xid=0x5151, src_ip=None):
+    return v4(server.mac, client.mac, src_ip or server.ip4, client.ip4,
+              UDP(sport=67, dport=68) / BOOTP(op=2, xid=xid, yiaddr=client.ip4, chaddr=_mac(client.mac)) /
+              DHCP(options=[("message-type", "offer"), ("server_id", server.ip4), "end"]))
+
+
+def dhcp6_advertise(server, client, trid=0x66):
+    return v6(server.mac, client.mac, link_local(server.mac), link_local(client.mac),
+              UDP(sport=547, dport=546) / DHCP6_Advertise(trid=trid))
+
+
+def router_solicit(s):
+    return v6(s.mac, "33:33:00:00:00:02", link_local(s.mac), "ff02::2",
+              ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr=s.mac), 255)
+
+
+def router_advert(s, src=None, dst="ff02::1", mac_dst="33:33:00:00:00:01"):
+    return v6(s.mac, mac_dst, src or link_local(s.mac), dst,
+              ICMPv6ND_RA(routerlifetime=1800) / ICMPv6NDOptSrcLLAddr(lladdr=s.mac) /
+              ICMPv6NDOptPrefixInfo(prefix="fd00:%d::" % s.vlan, prefixlen=64), 255)
+
+
+def dad_solicit(s, addr):
+    """Duplicate-address detection: NS from :: to the solicited-node group of addr."""
+    low = _ip6a(addr)[13:]
+    return v6(s.mac, "33:33:ff:%02x:%02x:%02x" % tuple(low), "::", "ff02::1:ff%02x:%02x%02x" % tuple(low),
+              ICMPv6ND_NS(tgt=addr), 255)
+
+
+def mld_report(s, group, src="::"):
+    """MLDv2 report (type 143) after a hop-by-hop Router Alert header."""
+    return v6(s.mac, "33:33:00:00:00:16", src, "ff02::16",
+              IPv6ExtHdrHopByHop(options=[RouterAlert()]) /
+              ICMPv6MLReport2(records=[ICMPv6MLDMultAddrRec(dst=group)]), 1)
 
 
 # ---------------------------------------------------------------- hand-built L3/L4

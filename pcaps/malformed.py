@@ -1,4 +1,5 @@
-"""One builder per input drop reason (every reason of CONTRACT.md except tx_full).
+"""One builder per input drop reason of CONTRACT.md (all but port_down, no_mbuf, tx_full and the
+port-security ones, which pcaps/cases_port_security.py covers).
 
 make(case, reason, k) sends the k-th frame of that kind through case.send(..., expect=reason).
 `case` (see generate.py) provides: rng, model, vms (VM Hosts), trunk (port name), remote (Hosts

@@ -5,8 +5,12 @@ It never runs vigild. Two parts:
   * classify(): every drop reason of the ingress/parse checks that applies to a frame. The
     generator builds each malformed frame for exactly one reason and the model asserts that
     exactly that one applies, so the expected result cannot depend on the order of the checks.
+  * security_reason(): the port-security stage (frames from VM ports that passed every check of
+    classify(), before learning). Its checks are ordered (first hit wins, as in the contract);
+    the generator states the reason it intends for every frame and the model asserts it.
   * Switch: per-tenant learning table, flooding, tag push/strip, counters.
 """
+import ipaddress
 import struct
 from collections import Counter, OrderedDict
 
@@ -15,9 +19,12 @@ DROP_REASONS = [
     "unbound_port", "tagged_on_access_port", "untagged_on_trunk", "unknown_vlan", "truncated_arp",
     "truncated_ipv4", "bad_ip_version", "bad_ihl", "bad_ipv4_total_length", "truncated_ipv6",
     "bad_ipv6_payload_length", "truncated_ipv6_ext", "truncated_tcp", "bad_tcp_data_offset",
-    "truncated_udp", "bad_udp_length", "truncated_icmp", "truncated_icmpv6", "same_port",
-    "flood_no_member", "tx_full",
+    "truncated_udp", "bad_udp_length", "truncated_icmp", "truncated_icmpv6", "spoofed_src_mac",
+    "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm", "router_advert_from_vm", "host_access",
+    "same_port", "flood_no_member", "dest_port_down", "port_down", "no_mbuf", "tx_full",
 ]
+SECURITY_REASONS = ["spoofed_src_mac", "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm",
+                    "router_advert_from_vm", "host_access"]
 TPID_8021Q, TPID_8021AD = 0x8100, 0x88A8
 ETH_ARP, ETH_IPV4, ETH_IPV6 = 0x0806, 0x0800, 0x86DD
 IPV6_EXT = {0: "hop-by-hop", 43: "routing", 60: "destination options", 44: "fragment", 51: "AH"}
@@ -33,16 +40,22 @@ class Config:
     def __init__(self, cfg):
         sw = cfg.get("switch") or {}
         self.max_frame = int(sw.get("max_frame", 1518))
+        self.aging_ms = int(sw.get("mac_aging_s", 300)) * 1000
         self.ports = [p["name"] for p in cfg["ports"]]
         self.tenants = OrderedDict()            # name -> vlan
         self.vm_port = {}                       # port -> tenant name
         self.tenant_vm_ports = {}               # tenant -> [ports] in config order
+        self.binding = {}                       # VM port -> VmBinding (port security)
         for t in cfg.get("tenants") or []:
             self.tenants[t["name"]] = int(t["vlan"])
             self.tenant_vm_ports[t["name"]] = []
             for vm in t.get("vms") or []:
                 self.vm_port[vm["port"]] = t["name"]
                 self.tenant_vm_ports[t["name"]].append(vm["port"])
+                self.binding[vm["port"]] = VmBinding(vm)
+        host = [ipaddress.ip_address(str(a)) for a in (cfg.get("host") or {}).get("addresses") or []]
+        self.host_ipv4 = {a.packed for a in host if a.version == 4}
+        self.host_ipv6 = {a.packed for a in host if a.version == 6}
         self.vlan_tenant = {v: n for n, v in self.tenants.items()}
         self.trunks = OrderedDict()             # port -> (native_vlan or None, set of tenants)
         for tr in cfg.get("trunks") or []:
@@ -56,6 +69,31 @@ class Config:
 
     def flood_ports(self, tenant):
         return self.tenant_vm_ports[tenant] + [p for p, (_, c) in self.trunks.items() if tenant in c]
+
+
+class VmBinding:
+    """What the port-security stage knows of a VM: MAC, addresses, flags (defaults as vigild)."""
+
+    def __init__(self, vm):
+        self.mac = mac_bytes(vm["mac"])
+        self.ipv4 = {ipaddress.IPv4Address(str(a)).packed for a in vm.get("ipv4") or []}
+        self.ipv6 = {ipaddress.IPv6Address(str(a)).packed for a in vm.get("ipv6") or []}
+        self.ipv6.add(eui64_link_local(self.mac))
+        self.port_security = _flag(vm, "port_security", True)
+        self.allow_dhcp_server = _flag(vm, "allow_dhcp_server", False)
+        self.allow_router_advertisement = _flag(vm, "allow_router_advertisement", False)
+
+
+def _flag(d, key, default):
+    v = d.get(key, default)
+    if not isinstance(v, bool):
+        raise ModelError("%s: expected true or false, got %r" % (key, v))
+    return v
+
+
+def eui64_link_local(mac):
+    """fe80::/64 + modified EUI-64 of mac (U/L bit flipped, ff:fe in the middle), 16 bytes."""
+    return b"\xfe\x80" + bytes(6) + bytes([mac[0] ^ 2]) + mac[1:3] + b"\xff\xfe" + mac[3:6]
 
 
 def mac_bytes(s):
@@ -140,6 +178,75 @@ def l3_reason(etype, p):
     return None
 
 
+def l4_header(etype, p):
+    """(IP protocol, L4 bytes up to the IP length) of a frame l3_reason() accepted, or (None, b"")
+    when no L4 header was parsed (not IP, non-first fragment)."""
+    if etype == ETH_IPV4:
+        if struct.unpack("!H", p[6:8])[0] & 0x1FFF:
+            return None, b""
+        return p[9], p[(p[0] & 15) * 4:struct.unpack("!H", p[2:4])[0]]
+    if etype == ETH_IPV6:
+        nh, rest = p[6], p[40:40 + struct.unpack("!H", p[4:6])[0]]
+        while nh in IPV6_EXT:
+            if nh == 44:
+                if struct.unpack("!H", rest[2:4])[0] >> 3:
+                    return None, b""
+                nh, rest = rest[0], rest[8:]
+                continue
+            nh, rest = rest[0], rest[(rest[1] + 2) * 4 if nh == 51 else (rest[1] + 1) * 8:]
+        return nh, rest
+    return None, b""
+
+
+def security_reason(cfg, port, info):
+    """Port security (CONTRACT.md) for a frame that passed classify(): the first check that
+    hits, in the contract's order, or None. Frames from trunks are not checked."""
+    b = cfg.binding.get(port)
+    if b is None:
+        return None
+    if b.port_security and info["src"] != b.mac:
+        return "spoofed_src_mac"
+    etype, p = info["etype"], info["inner"]
+    if etype == ETH_ARP:
+        if struct.unpack("!HH", p[0:4]) != (1, ETH_IPV4):
+            return None                             # not IPv4 over Ethernet: not checked
+        if p[24:28] in cfg.host_ipv4:
+            return "host_access"
+        if not b.port_security:
+            return None
+        if p[8:14] != b.mac:
+            return "spoofed_arp"
+        if p[14:18] == bytes(4):
+            return None                             # ARP probe
+        return None if p[14:18] in b.ipv4 else "spoofed_arp"
+    proto, l4 = l4_header(etype, p)
+    ports = struct.unpack("!HH", l4[0:4]) if proto == 17 else None
+    if etype == ETH_IPV4:
+        if p[16:20] in cfg.host_ipv4:
+            return "host_access"
+        if ports == (67, 68) and not b.allow_dhcp_server:
+            return "dhcp_server_from_vm"
+        if not b.port_security:
+            return None
+        if p[12:16] == bytes(4):                    # only a DHCP client
+            return None if ports == (68, 67) else "spoofed_src_ip"
+        return None if p[12:16] in b.ipv4 else "spoofed_src_ip"
+    if etype == ETH_IPV6:
+        icmp_type = l4[0] if proto == 58 else None
+        if p[24:40] in cfg.host_ipv6:
+            return "host_access"
+        if icmp_type == 134 and not b.allow_router_advertisement:
+            return "router_advert_from_vm"
+        if ports == (547, 546) and not b.allow_dhcp_server:
+            return "dhcp_server_from_vm"
+        if not b.port_security:
+            return None
+        if p[8:24] == bytes(16):                    # only DAD (NS) and MLDv2 reports
+            return None if icmp_type in (135, 143) else "spoofed_src_ip"
+        return None if p[8:24] in b.ipv6 else "spoofed_src_ip"
+    return None
+
+
 def classify(cfg, port, frame):
     """All ingress drop reasons that apply (independent families), plus the parsed fields."""
     reasons = set()
@@ -160,15 +267,20 @@ def classify(cfg, port, frame):
         off = 18
         if etype in (TPID_8021Q, TPID_8021AD):
             reasons.add("double_tagged")
+    prio = info["tags"] and info["vid"] == 0      # 802.1p priority tag: treated as untagged
+    if prio and "double_tagged" in reasons:
+        raise ModelError("priority tag with a tag inside: not pinned down by the contract")
+    if prio and len(frame) > cfg.max_frame:
+        raise ModelError("priority-tagged frame longer than max_frame: not pinned down")
     if len(frame) > cfg.max_frame + 4 * info["tags"]:
         reasons.add("oversized")
     if port in cfg.vm_port:
         info["tenant"] = cfg.vm_port[port]
-        if info["tags"]:
+        if info["tags"] and not prio:
             reasons.add("tagged_on_access_port")
     elif port in cfg.trunks:
         native, carried = cfg.trunks[port]
-        vid = info["vid"] if info["tags"] else native
+        vid = info["vid"] if info["tags"] and not prio else native
         if vid is None:
             reasons.add("untagged_on_trunk")
         elif cfg.vlan_tenant.get(vid) not in carried:
@@ -187,17 +299,51 @@ def classify(cfg, port, frame):
     return reasons, info
 
 
+REFRESH_MS = 1000       # a same-port refresh younger than this does not rewrite the timestamp
+
+
+class MacTable:
+    """(tenant, MAC) -> (port, ms of last write), with packet-time aging (CONTRACT.md)."""
+
+    def __init__(self, aging_ms):
+        self.aging_ms, self.e = aging_ms, {}
+
+    def lookup(self, key, now_ms):
+        e = self.e.get(key)
+        return e[0] if e is not None and now_ms - e[1] <= self.aging_ms else None
+
+    def learn(self, key, port, now_ms):
+        e = self.e.get(key)
+        if e is None or now_ms - e[1] > self.aging_ms or e[0] != port:
+            self.e[key] = (port, now_ms)        # new, expired (rewritten) or moved: always written
+        elif now_ms - e[1] >= REFRESH_MS:
+            self.e[key] = (port, now_ms)        # same port, old enough: refreshed
+
+
 class Switch:
     def __init__(self, cfg):
         self.cfg = cfg
-        self.table = {}                       # (tenant, mac bytes) -> port
+        # Two readings of whether a reserved_multicast / tagged_on_access_port drop teaches its
+        # source (the contract does not say): `table` (it does not) and `alt` (it does). Every
+        # lookup must agree in both, so the expected outputs hold under either reading.
+        self.table, self.alt = MacTable(cfg.aging_ms), MacTable(cfg.aging_ms)
         self.drops = Counter()
         self.rx = Counter()
         self.out = {p: [] for p in cfg.ports}  # port -> [(frame bytes, ingress index)]
         self.n = 0
+        self.now_ms = 0
 
-    def learned(self, tenant, mac):
-        return self.table.get((tenant, mac_bytes(mac) if isinstance(mac, str) else mac))
+    def learned(self, tenant, mac, now_us=None):
+        """Port where mac is live in tenant at now_us (default: time of the last frame)."""
+        now_ms = self.now_ms if now_us is None else now_us // 1000
+        return self._lookup((tenant, mac_bytes(mac) if isinstance(mac, str) else mac), now_ms)
+
+    def _lookup(self, key, now_ms):
+        a, b = self.table.lookup(key, now_ms), self.alt.lookup(key, now_ms)
+        if a != b:
+            raise ModelError("lookup of %s at %d ms depends on whether a dropped frame learns"
+                             % (mac_str(key[1]), now_ms))
+        return a
 
     def egress(self, port, tenant, info):
         untagged = info["dst"] + info["src"] + struct.pack("!H", info["etype"]) + info["inner"]
@@ -207,17 +353,24 @@ class Switch:
         vlan = self.cfg.tenants[tenant]
         if native == vlan:
             return untagged
-        tci = (info["pcp"] << 13) | vlan      # PCP kept from ingress tag (0 if none), DEI 0
+        tci = (info["pcp"] << 13) | vlan      # PCP of the ingress tag (VID 0 too; 0 if none), DEI 0
         return untagged[:12] + struct.pack("!HH", TPID_8021Q, tci) + untagged[12:]
 
-    def process(self, port, frame, expect=None, to=None):
-        """Switch one frame. expect: the drop reason the generator intends (None: forwarded).
-        to: optional set of output ports the generator intends (self-check). Returns the
-        list of output ports, or the drop reason."""
+    def process(self, port, frame, expect=None, to=None, now_us=None):
+        """Switch one frame received at now_us (capture time, default: index ms). expect: the
+        drop reason the generator intends (None: forwarded). to: optional set of output ports
+        the generator intends (self-check). Returns the list of output ports, or the reason."""
         idx = self.n
         self.n += 1
+        now_ms = idx if now_us is None else now_us // 1000
+        if now_ms < self.now_ms:
+            raise ModelError("frame %d: time goes backwards" % idx)
+        self.now_ms = now_ms
         self.rx[port] += 1
         reasons, info = classify(self.cfg, port, frame)
+        if not reasons:          # port security: after every classify() check, before learning
+            sec = security_reason(self.cfg, port, info)
+            reasons = {sec} if sec else reasons
         if reasons:
             if len(reasons) != 1 or (expect is not None and reasons != {expect}) or expect is None:
                 raise ModelError("frame %d on %s: intended %s, model finds %s"
@@ -226,15 +379,18 @@ class Switch:
             if reason in ("reserved_multicast", "tagged_on_access_port"):
                 # Whether such a frame teaches its source is not pinned down by the contract:
                 # only use sources already learned on this port, so both readings agree.
-                if self.table.get((info["tenant"], info["src"])) != port:
+                key = (info["tenant"], info["src"])
+                if self._lookup(key, now_ms) != port:
                     raise ModelError("frame %d on %s: %s from a source not yet learned there"
                                      % (idx, port, reason))
+                self.alt.learn(key, port, now_ms)
             self.drops[reason] += 1
             return reason
         tenant = info["tenant"]
-        self.table[(tenant, info["src"])] = port
+        self.table.learn((tenant, info["src"]), port, now_ms)
+        self.alt.learn((tenant, info["src"]), port, now_ms)
         dst = info["dst"]
-        known = None if dst[0] & 1 else self.table.get((tenant, dst))
+        known = None if dst[0] & 1 else self._lookup((tenant, dst), now_ms)
         if known is not None:
             targets = [] if known == port else [known]
             reason = "same_port"

@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev                         # unit tests
   python3-scapy python3-yaml           # capture generator, replay and e2e test runners
   iproute2 iputils-ping                # e2e tests: network namespaces, veth, ping
+  qemu-system-x86                      # e2e tests: real guests over vhost-user (TCG)
 )
 
 missing=()

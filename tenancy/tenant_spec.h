@@ -15,6 +15,9 @@ struct VmSpec {
   MacAddress mac{};
   std::vector<std::array<uint8_t, 4>> ipv4;
   std::vector<std::array<uint8_t, 16>> ipv6;
+  bool port_security = true;                // drop frames whose source is not the above
+  bool allow_dhcp_server = false;           // may send DHCP / DHCPv6 server messages
+  bool allow_router_advertisement = false;  // may send IPv6 router advertisements
 };
 
 struct TenantSpec {
@@ -32,6 +35,9 @@ struct TrunkSpec {
 struct TenancySpec {
   std::vector<TenantSpec> tenants;
   std::vector<TrunkSpec> trunks;
+  // The hypervisor's own and its management addresses: never reachable from a VM port.
+  std::vector<std::array<uint8_t, 4>> host_ipv4;
+  std::vector<std::array<uint8_t, 16>> host_ipv6;
 };
 
 }  // namespace vigil

@@ -78,7 +78,10 @@ TEST(Config, RejectsBadInput) {
   };
   const Case cases[] = {
       {"kind: ring", "kind: vhost-user", "needs 'socket'"},
-      {"kind: ring", "kind: pci", "not supported yet"},
+      {"kind: ring", "kind: pci", "needs 'device'"},
+      {"kind: ring", "kind: pci, device: 3:0", "not a PCI address"},
+      {"kind: ring", "kind: tap", "needs 'iface'"},
+      {"kind: ring", "kind: af_packet, iface: a_very_long_interface", "not an interface name"},
       {"kind: ring", "kind: vhost-user, socket: /nonexistent/s.sock", "no such directory"},
       {"kind: ring", "kind: vhost-user, socket: /tmp/s.sock, mode: both", "not server or client"},
       {"kind: ring", "kind: ring, queues: 2", "only vhost-user ports"},

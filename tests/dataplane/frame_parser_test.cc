@@ -4,50 +4,12 @@
 
 #include <vector>
 
+#include "tests/support/frame_builder.h"
+
 namespace vigil {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-void put16(Bytes& b, std::size_t at, uint16_t v) {
-  b[at] = v >> 8;
-  b[at + 1] = v & 0xff;
-}
-
-// Ethernet header from a unicast source to a unicast destination, with an optional tag.
-Bytes ether(uint16_t ether_type, int vlan = -1, uint8_t pcp = 0) {
-  Bytes b = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1};
-  if (vlan >= 0) {
-    b.push_back(0x81);
-    b.push_back(0x00);
-    b.push_back(static_cast<uint8_t>(pcp << 5 | vlan >> 8));
-    b.push_back(vlan & 0xff);
-  }
-  b.push_back(ether_type >> 8);
-  b.push_back(ether_type & 0xff);
-  return b;
-}
-
-Bytes ipv4(uint8_t proto, std::size_t l4_len, uint8_t ihl = 5) {
-  Bytes b = ether(0x0800);
-  const std::size_t start = b.size();
-  b.resize(start + ihl * 4 + l4_len, 0);
-  b[start] = 0x40 | ihl;
-  put16(b, start + 2, static_cast<uint16_t>(ihl * 4 + l4_len));
-  b[start + 8] = 64;
-  b[start + 9] = proto;
-  return b;
-}
-
-Bytes ipv6(uint8_t next, std::size_t payload_len) {
-  Bytes b = ether(0x86dd);
-  const std::size_t start = b.size();
-  b.resize(start + 40 + payload_len, 0);
-  b[start] = 0x60;
-  put16(b, start + 4, static_cast<uint16_t>(payload_len));
-  b[start + 6] = next;
-  return b;
-}
+using namespace vigil::test;
 
 DropReason parse(const Bytes& b, PacketMeta* out = nullptr, uint32_t max_frame = 1518) {
   PacketMeta m;

@@ -1,0 +1,495 @@
+#!/usr/bin/python3
+"""End-to-end: vigild with vhost-user VM ports, each VM simulated by a vm_peer process (DPDK
+virtio-user, the vhost-user frontend QEMU would be).
+
+    vhost_test.py --vigild build/vigild --vm-peer build/tests/e2e/vm_peer [--keep] [scenario ...]
+
+Two tenants: blue (VLAN 10) with VMs vb1, vb2 and red (VLAN 20) with vr1, vr2. Every VM sends UDP
+round-robin to all three others (its tenant peer and both VMs of the other tenant), so that
+isolation is tested: a frame addressed across tenants may only be flooded inside its own tenant.
+Scenarios (default: all):
+  isolation       vigild in server mode, 1 worker: traffic flows both ways in each tenant, no frame
+                  crosses tenants, and vigild's per-port counters equal the VMs' own, exactly.
+  vm_restart      as isolation, then vr2 is killed (SIGKILL): the other VMs' traffic keeps flowing
+                  while it is gone; a new vr2 on the same socket gets traffic again.
+  switch_restart  the VMs own the sockets (virtio-user server=1), vigild is the client
+                  (mode: client); vigild is killed (SIGKILL) and restarted with the same config:
+                  traffic resumes between the same, never restarted, VM processes.
+  two_workers     isolation with `workers: 2` (both workers on CPU 1).
+Datagrams carry sequence numbers: a duplicated or reordered one fails every scenario but
+switch_restart, where it is only reported (DPDK's vhost library may resend after a reconnect).
+vm_peers run on CPU 0 (taskset), vigild's workers on CPU 1. Every scenario has its own temp dir
+and sockets; every process started is killed (process group) pass or fail.
+Exit 0 pass, 1 fail, 77 skip (a prerequisite that cannot exist here: fewer than 2 CPUs).
+"""
+import argparse
+import ctypes
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+SKIP = 77
+PPS = 200  # per VM, spread over its 3 peers
+FRAMES = 50  # a flow "flows" once this many more frames arrived (about 0.75 s at PPS / 3)
+SCENARIO_DEADLINE_S = 75  # ctest's TIMEOUT is 90: clean up ourselves before ctest kills us
+VMS = {  # name: (tenant, vlan, mac, ip)
+    "vb1": ("blue", 10, "02:00:00:00:0a:01", "10.0.10.1"),
+    "vb2": ("blue", 10, "02:00:00:00:0a:02", "10.0.10.2"),
+    "vr1": ("red", 20, "02:00:00:00:14:01", "10.0.20.1"),
+    "vr2": ("red", 20, "02:00:00:00:14:02", "10.0.20.2"),
+}
+# Drop reasons our well-formed, correctly bound traffic must never hit; the others (port_down,
+# tx_full, no_mbuf, flood_no_member) can happen legitimately while a VM is (dis)connecting.
+DELIVERY_DROPS = {"dest_port_down", "port_down", "tx_full", "no_mbuf", "flood_no_member"}
+T0 = time.monotonic()
+
+
+class Failure(Exception):
+    pass
+
+
+def log(msg):
+    print("[%5.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
+
+
+def tenant_of_mac(mac):
+    return next((t for t, _, m, _ in VMS.values() if m == mac), None)
+
+
+def _child_setup():
+    os.setsid()  # own process group: killpg reaches taskset's child too
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with us
+
+
+class Proc:
+    def __init__(self, name, cmd, workdir):
+        self.name, self.cmd = name, cmd
+        self.expected_exit = False  # set before stopping or killing it on purpose
+        self.log_path = os.path.join(workdir, name + ".log")
+        with open(self.log_path, "ab") as out:
+            out.write(("$ %s\n" % " ".join(cmd)).encode())
+            out.flush()
+            self.p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=workdir,
+                                      preexec_fn=_child_setup)
+        self.pid = self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            try:
+                os.killpg(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def stop(self, timeout=5.0):
+        """SIGTERM, then SIGKILL after timeout; returns the exit status."""
+        self.signal(signal.SIGTERM)
+        try:
+            return self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.p.wait(5)
+            raise Failure("%s did not exit within %.0fs of SIGTERM" % (self.name, timeout))
+
+    def kill(self):
+        self.signal(signal.SIGKILL)
+        self.p.wait(5)
+
+    def tail(self, lines=25):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return "".join(f.readlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+class Run:
+    """One scenario: temp dir, processes, config and stats files."""
+
+    def __init__(self, args, name):
+        self.args, self.name = args, name
+        self.dir = tempfile.mkdtemp(prefix="vigil-e2e-%s-" % name)
+        self.procs = []
+        self.vigild = None
+        self.vm = {}  # name -> (Proc, stats path)
+        self.starts = {}  # name -> how many vm_peers or vigilds were started under that name
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _new_name(self, base):
+        self.starts[base] = self.starts.get(base, 0) + 1
+        n = self.starts[base]
+        return base if n == 1 else "%s.%d" % (base, n)
+
+    def write_config(self, mode, workers=None, eal=None):
+        lines = []
+        if workers:
+            lines += ["switch:", "  workers: %d" % workers]
+        if eal:
+            lines.append("eal: [%s]" % ", ".join('"%s"' % a for a in eal))
+        lines.append("ports:")
+        for vm in VMS:
+            lines += ["  - name: %s" % vm, "    kind: vhost-user",
+                      "    socket: %s" % self.path(vm + ".sock"), "    mode: %s" % mode,
+                      "    queues: 1"]
+        lines.append("tenants:")
+        for tenant, vlan in (("blue", 10), ("red", 20)):
+            lines += ["  - name: %s" % tenant, "    vlan: %d" % vlan, "    vms:"]
+            for vm, (t, _, mac, ip) in VMS.items():
+                if t == tenant:
+                    lines.append('      - {port: %s, mac: "%s", ipv4: [%s]}' % (vm, mac, ip))
+        self.config = self.path("config.yaml")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    def start_vigild(self):
+        name = self._new_name("vigild")
+        self.vigild_stats = self.path(name + ".json")
+        self.vigild = Proc(name, [self.args.vigild, "--config", self.config, "--stats-json",
+                                  self.vigild_stats, "--stats-interval", "1"], self.dir)
+        self.procs.append(self.vigild)
+        return self.vigild
+
+    def start_vm(self, vm, server):
+        tenant, _, mac, ip = VMS[vm]
+        peers = ",".join("%s/%s" % (m, i) for v, (_, _, m, i) in VMS.items() if v != vm)
+        name = self._new_name(vm)
+        stats = self.path(name + ".json")
+        cmd = ["taskset", "-c", "0", self.args.vm_peer, "--socket", self.path(vm + ".sock"),
+               "--mac", mac, "--ip", ip, "--peers", peers, "--pps", str(PPS), "--duration", "120",
+               "--stats", stats]
+        if server:
+            cmd.append("--server")
+        proc = Proc(name, cmd, self.dir)
+        self.procs.append(proc)
+        self.vm[vm] = (proc, stats)
+        return proc
+
+    def vm_stats(self, vm):
+        return read_json(self.vm[vm][1])
+
+    def switch_stats(self):
+        return read_json(self.vigild_stats)
+
+    def check_alive(self):
+        for proc in [self.vigild] + [p for p, _ in self.vm.values()]:
+            if proc is not None and not proc.alive() and not proc.expected_exit:
+                raise Failure("%s exited unexpectedly with status %s" % (
+                    proc.name, proc.p.returncode))
+
+    def wait_until(self, what, cond, timeout):
+        """Polls cond() (truthy when done) every 0.1 s; fails after timeout seconds."""
+        end = time.monotonic() + timeout
+        while True:
+            self.check_alive()
+            result = cond()
+            if result:
+                return result
+            if time.monotonic() > end:
+                raise Failure("timed out after %.0fs waiting for %s" % (timeout, what))
+            time.sleep(0.1)
+
+    def wait_sockets(self, timeout=15):
+        self.wait_until("the vhost-user sockets",
+                        lambda: all(os.path.exists(self.path(v + ".sock")) for v in VMS), timeout)
+
+    def received(self, dst, src):
+        s = self.vm_stats(dst)
+        return s["received"].get(VMS[src][2], 0) if s else 0
+
+    def wait_flowing(self, pairs, more_than, timeout=20):
+        """Waits until each (dst, src) pair has received more than more_than[pair] frames."""
+        def done():
+            return all(self.received(d, s) > more_than.get((d, s), 0) + FRAMES for d, s in pairs)
+        self.wait_until("traffic on %s" % ", ".join("%s->%s" % (s, d) for d, s in pairs), done,
+                        timeout)
+
+    def cleanup(self, failed):
+        for proc in reversed(self.procs):
+            proc.signal(signal.SIGKILL)
+            try:
+                proc.p.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        if failed:
+            for proc in self.procs:
+                sys.stdout.write("---- %s (pid %d, status %s), last lines ----\n%s" % (
+                    proc.name, proc.pid, proc.p.returncode, proc.tail()))
+        if failed or self.args.keep:
+            log("kept %s" % self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+TENANT_PAIRS = [("vb1", "vb2"), ("vb2", "vb1"), ("vr1", "vr2"), ("vr2", "vr1")]  # (dst, src)
+
+
+def vm_stats_files(run):
+    """(file name, VM, stats) of every VM stats file: vr2.json, vr2.2.json (a restarted vr2)..."""
+    for fn in sorted(os.listdir(run.dir)):
+        vm = fn.split(".")[0]
+        stats = read_json(run.path(fn)) if vm in VMS and fn.endswith(".json") else None
+        if stats:
+            yield fn, vm, stats
+
+
+def check_isolation(run):
+    """No VM ever received a frame (unicast, flooded or broadcast) from the other tenant."""
+    for fn, vm, stats in vm_stats_files(run):
+        for kind in ("received", "broadcast", "not_for_me"):
+            for src, n in stats[kind].items():
+                if tenant_of_mac(src) != VMS[vm][0]:
+                    raise Failure("isolation: %s (%s) got %d %s frames from %s (%s)" % (
+                        fn, VMS[vm][0], n, kind, src, tenant_of_mac(src)))
+    log("isolation: no VM received a frame from the other tenant")
+
+
+def check_order(run, strict):
+    """Duplicated or reordered datagrams (per source): a failure unless a reconnect happened, where
+    DPDK's vhost library itself warns that packets may be resent; then only reported."""
+    seen = {"%s<-%s" % (fn[:-5], src): n for fn, _, stats in vm_stats_files(run)
+            for src, n in stats.get("out_of_order", {}).items() if n}
+    if seen and strict:
+        raise Failure("duplicated or reordered datagrams: %s" % seen)
+    log("out-of-order datagrams: %s" % (seen or "none"))
+
+
+def check_switch_live(run, ports=VMS):
+    """vigild's live stats: every port up, receiving and transmitting; learned MACs per tenant."""
+    def ready():
+        s = run.switch_stats()
+        return s if s and all(s["ports"][p].get("link") == "up" and s["ports"][p]["rx_packets"]
+                              and s["ports"][p]["tx_packets"] for p in ports) else None
+    try:
+        stats = run.wait_until("vigild stats with every port up and counting", ready, 5)
+    except Failure:
+        raise Failure("%s; last stats ports: %s" % (
+            sys.exc_info()[1], json.dumps((run.switch_stats() or {}).get("ports"))))
+    for tenant, entries in stats.get("bridge", {}).items():
+        for e in entries:
+            if tenant_of_mac(e["mac"]) != tenant or VMS[e["port"]][2] != e["mac"]:
+                raise Failure("bridge: tenant %s learned %s on %s" % (tenant, e["mac"], e["port"]))
+    return stats
+
+
+def check_drops(stats):
+    bad = {r: n for r, n in stats["drops"].items() if n and r not in DELIVERY_DROPS}
+    for port, p in stats["ports"].items():
+        bad.update({"%s:%s" % (port, r): n for r, n in p.get("drops", {}).items()
+                    if n and r not in DELIVERY_DROPS})
+    if bad:
+        raise Failure("vigild dropped well-formed traffic: %s" % bad)
+    t = stats["totals"]
+    if t["received"] != t["forwarded"] + t["dropped"]:
+        raise Failure("vigild totals do not add up: %s" % t)
+
+
+def quiesce_and_stop(run, vms):
+    """Stops the VMs' senders, lets in-flight frames land, then stops the VMs and vigild; returns
+    (final vigild stats, {vm: final vm stats})."""
+    for vm in vms:
+        run.vm[vm][0].signal(signal.SIGUSR1)
+    time.sleep(0.5)
+    final = {}
+    for vm in vms:
+        proc, stats = run.vm[vm]
+        proc.expected_exit = True
+        rc = proc.stop()
+        if rc != 0:
+            raise Failure("%s exited with status %d" % (proc.name, rc))
+        final[vm] = read_json(stats)
+    run.vigild.expected_exit = True
+    rc = run.vigild.stop(10)
+    if rc != 0:
+        raise Failure("vigild exited with status %d after SIGTERM" % rc)
+    return run.switch_stats(), final
+
+
+def check_counters_agree(switch, final, vms):
+    """With senders quiesced first, vigild's counters equal the VMs' own exactly."""
+    for vm in vms:
+        s, p = final[vm], switch["ports"][vm]
+        vm_rx = sum(sum(s[k].values()) for k in ("received", "broadcast", "not_for_me"))
+        if p["rx_packets"] != s["sent"] + s["garps"]:
+            raise Failure("%s: vigild rx_packets %d, but the VM sent %d + %d ARP" % (
+                vm, p["rx_packets"], s["sent"], s["garps"]))
+        if p["tx_packets"] != vm_rx:
+            raise Failure("%s: vigild tx_packets %d, but the VM received %d" % (
+                vm, p["tx_packets"], vm_rx))
+    log("counters agree: %s" % ", ".join(
+        "%s rx %d tx %d" % (vm, switch["ports"][vm]["rx_packets"],
+                            switch["ports"][vm]["tx_packets"])
+        for vm in vms))
+
+
+def two_tenants(run, workers=None, eal=None):
+    run.write_config("server", workers, eal)
+    run.start_vigild()
+    run.wait_sockets()
+    for vm in VMS:
+        run.start_vm(vm, server=False)
+    run.wait_flowing(TENANT_PAIRS, {})
+    log("traffic flows both ways in both tenants")
+    before = {pair: run.received(*pair) for pair in TENANT_PAIRS}
+    run.wait_flowing(TENANT_PAIRS, before, timeout=10)
+    live = check_switch_live(run)
+    check_drops(live)
+    check_isolation(run)
+    return live
+
+
+def scenario_isolation(run, workers=None, eal=None):
+    two_tenants(run, workers, eal)
+    switch, final = quiesce_and_stop(run, list(VMS))
+    check_isolation(run)
+    check_order(run, strict=True)
+    check_drops(switch)
+    check_counters_agree(switch, final, VMS)
+    if workers and switch.get("workers") != workers:
+        raise Failure("vigild reports %s workers, config says %d" % (
+            switch.get("workers"), workers))
+
+
+def scenario_two_workers(run):
+    scenario_isolation(run, workers=2, eal=["--lcores", "0@0,1@1,2@1"])
+
+
+def scenario_vm_restart(run):
+    two_tenants(run)
+    victim = run.vm["vr2"][0]
+    victim.expected_exit = True
+    victim.kill()
+    log("killed vr2 (SIGKILL)")
+    run.wait_until("vigild to see vr2's link down", lambda: (run.switch_stats() or {}).get(
+        "ports", {}).get("vr2", {}).get("link") == "down", 5)
+    others = [("vb1", "vb2"), ("vb2", "vb1")]
+    before = {pair: run.received(*pair) for pair in others}
+    rx_vr1 = run.switch_stats()["ports"]["vr1"]["rx_packets"]
+    run.wait_flowing(others, before, timeout=10)
+    run.wait_until("vigild to keep receiving from vr1", lambda: (
+        run.switch_stats()["ports"]["vr1"]["rx_packets"] > rx_vr1 + 20), 5)
+    log("while vr2 is gone, blue keeps flowing and vr1 keeps sending")
+    before = {("vr1", "vr2"): run.received("vr1", "vr2")}
+    run.start_vm("vr2", server=False)
+    run.wait_flowing([("vr2", "vr1"), ("vr1", "vr2")], before, timeout=20)
+    log("the new vr2 receives from vr1 and vr1 from it")
+    check_switch_live(run)
+    survivors = ["vb1", "vb2", "vr1"]
+    switch, final = quiesce_and_stop(run, survivors + ["vr2"])
+    check_isolation(run)
+    check_order(run, strict=True)  # the new vr2 has fresh rings: nothing may be resent
+    check_drops(switch)
+    check_counters_agree(switch, final, survivors)  # vr2's first life was cut short by SIGKILL
+
+
+def scenario_switch_restart(run):
+    run.write_config("client")
+    for vm in VMS:
+        run.start_vm(vm, server=True)
+    run.wait_sockets()
+    run.start_vigild()
+    run.wait_flowing(TENANT_PAIRS, {})
+    check_switch_live(run)
+    log("traffic flows through the first vigild (client mode)")
+    pids = {vm: run.vm[vm][0].pid for vm in VMS}
+    run.vigild.expected_exit = True
+    run.vigild.kill()
+    log("killed vigild (SIGKILL)")
+    run.wait_until("every VM to see its link down", lambda: all(
+        (run.vm_stats(vm) or {}).get("link") == "down" for vm in VMS), 5)
+    before = {pair: run.received(*pair) for pair in TENANT_PAIRS}
+    time.sleep(0.5)
+    after = {pair: run.received(*pair) for pair in TENANT_PAIRS}
+    if before != after:
+        raise Failure("frames arrived with vigild dead: %s -> %s" % (before, after))
+    run.start_vigild()
+    run.wait_flowing(TENANT_PAIRS, before, timeout=20)
+    log("traffic resumed through the restarted vigild")
+    if any(run.vm[vm][0].pid != pids[vm] for vm in VMS):
+        raise Failure("a VM process was restarted")
+    for vm in VMS:
+        ups = run.vm_stats(vm)["link_ups"]
+        if ups < 2:
+            raise Failure("%s: link came up %d times, expected 2" % (vm, ups))
+    live = check_switch_live(run)
+    check_drops(live)
+    switch, _ = quiesce_and_stop(run, list(VMS))
+    check_isolation(run)
+    check_order(run, strict=False)
+    check_drops(switch)
+
+
+SCENARIOS = {
+    "isolation": scenario_isolation,
+    "vm_restart": scenario_vm_restart,
+    "switch_restart": scenario_switch_restart,
+    "two_workers": scenario_two_workers,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--vigild", required=True)
+    ap.add_argument("--vm-peer", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep each scenario's temp dir")
+    ap.add_argument("scenarios", nargs="*", help="any of %s (default: all)" % ", ".join(SCENARIOS))
+    args = ap.parse_args()
+    unknown = [s for s in args.scenarios if s not in SCENARIOS]
+    if unknown:
+        ap.error("unknown scenario %s" % ", ".join(unknown))
+    if (os.cpu_count() or 1) < 2:
+        print("skipped: vigild's worker and the VMs need 2 CPUs")
+        return SKIP
+    args.vigild, args.vm_peer = os.path.abspath(args.vigild), os.path.abspath(args.vm_peer)
+    for binary in (args.vigild, args.vm_peer):
+        if not os.access(binary, os.X_OK):
+            print("FAIL: %s is not an executable (build it first)" % binary)
+            return 1
+
+    def on_alarm(signum, frame):
+        raise Failure("scenario deadline of %ds exceeded" % SCENARIO_DEADLINE_S)
+    signal.signal(signal.SIGALRM, on_alarm)
+    signal.signal(signal.SIGTERM, lambda s, f: (_ for _ in ()).throw(Failure("SIGTERM")))
+
+    failed = []
+    for name in args.scenarios or list(SCENARIOS):
+        run, start = Run(args, name), time.monotonic()
+        log("%s: start (%s)" % (name, run.dir))
+        signal.alarm(SCENARIO_DEADLINE_S)
+        ok = False
+        try:
+            SCENARIOS[name](run)
+            ok = True
+        except Failure as e:
+            log("%s: FAIL: %s" % (name, e))
+        except Exception:  # a harness bug or unexpected stats: still clean up, report, go on
+            log("%s: FAIL:\n%s" % (name, traceback.format_exc()))
+        finally:
+            signal.alarm(0)
+            run.cleanup(failed=not ok)
+        log("%s: %s in %.1fs" % (name, "PASS" if ok else "FAIL", time.monotonic() - start))
+        if not ok:
+            failed.append(name)
+    print("FAIL: %s" % ", ".join(failed) if failed else "PASS")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
