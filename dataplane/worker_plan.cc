@@ -1,13 +1,21 @@
 #include "dataplane/worker_plan.h"
 
+#include <algorithm>
+
 namespace vigil {
 
 WorkerPlan::WorkerPlan(const std::vector<OpenPort>& ports, unsigned workers)
     : assignments_(workers) {
+  // Queue-major: every port's queue 0 (the one a guest always uses) first, so they spread
+  // over the workers before any second queue does.
+  uint16_t max_queues = 0;
+  for (const OpenPort& port : ports) max_queues = std::max(max_queues, port.queues);
   unsigned next = 0;
-  for (uint16_t p = 0; p < ports.size(); ++p) {
-    for (uint16_t q = 0; q < ports[p].queues; ++q) {
-      assignments_[next++ % workers].rx.push_back(RxPort{p, ports[p].port_id, q});
+  for (uint16_t q = 0; q < max_queues; ++q) {
+    for (uint16_t p = 0; p < ports.size(); ++p) {
+      if (q < ports[p].queues) {
+        assignments_[next++ % workers].rx.push_back(RxPort{p, ports[p].port_id, q});
+      }
     }
   }
   for (uint16_t p = 0; p < ports.size(); ++p) {

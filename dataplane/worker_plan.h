@@ -1,9 +1,10 @@
 // Which worker polls which rx queue and transmits on which tx queue.
 //
-// Rx queues of all ports are dealt round-robin to the workers. Every worker transmits to every
-// port: worker w uses tx queue w % queues of that port. When a port has fewer queues than there
-// are workers, the workers sharing a queue serialise on a spinlock taken once per tx burst, as
-// OVS-DPDK does for its shared tx queues; with enough queues no lock is taken.
+// Rx queues of all ports are dealt round-robin to the workers, queue 0 of every port first. Every
+// worker transmits to every port: worker w uses tx queue w % queues of that port. When a port has
+// fewer queues than there are workers, the workers sharing a queue serialise on a spinlock taken
+// once per tx burst, as OVS-DPDK does for its shared tx queues; with enough queues no lock is
+// taken.
 #pragma once
 
 #include <rte_spinlock.h>

@@ -16,6 +16,7 @@ Scenarios (default: all):
                   (mode: client); vigild is killed (SIGKILL) and restarted with the same config:
                   traffic resumes between the same, never restarted, VM processes.
   two_workers     isolation with `workers: 2` (both workers on CPU 1).
+  multiqueue      the same with 2 queue pairs per port, of which the VMs enable one.
 Datagrams carry sequence numbers: a duplicated or reordered one fails every scenario but
 switch_restart, where it is only reported (DPDK's vhost library may resend after a reconnect).
 vm_peers run on CPU 0 (taskset), vigild's workers on CPU 1. Every scenario has its own temp dir
@@ -138,7 +139,7 @@ class Run:
         n = self.starts[base]
         return base if n == 1 else "%s.%d" % (base, n)
 
-    def write_config(self, mode, workers=None, eal=None):
+    def write_config(self, mode, workers=None, eal=None, queues=1):
         lines = []
         if workers:
             lines += ["switch:", "  workers: %d" % workers]
@@ -148,7 +149,7 @@ class Run:
         for vm in VMS:
             lines += ["  - name: %s" % vm, "    kind: vhost-user",
                       "    socket: %s" % self.path(vm + ".sock"), "    mode: %s" % mode,
-                      "    queues: 1"]
+                      "    queues: %d" % queues]
         lines.append("tenants:")
         for tenant, vlan in (("blue", 10), ("red", 20)):
             lines += ["  - name: %s" % tenant, "    vlan: %d" % vlan, "    vms:"]
@@ -167,7 +168,7 @@ class Run:
         self.procs.append(self.vigild)
         return self.vigild
 
-    def start_vm(self, vm, server):
+    def start_vm(self, vm, server, queues=1):
         tenant, _, mac, ip = VMS[vm]
         peers = ",".join("%s/%s" % (m, i) for v, (_, _, m, i) in VMS.items() if v != vm)
         name = self._new_name(vm)
@@ -177,6 +178,8 @@ class Run:
                "--stats", stats]
         if server:
             cmd.append("--server")
+        if queues > 1:
+            cmd += ["--queues", str(queues)]
         proc = Proc(name, cmd, self.dir)
         self.procs.append(proc)
         self.vm[vm] = (proc, stats)
@@ -339,12 +342,12 @@ def check_counters_agree(switch, final, vms):
         for vm in vms))
 
 
-def two_tenants(run, workers=None, eal=None):
-    run.write_config("server", workers, eal)
+def two_tenants(run, workers=None, eal=None, queues=1):
+    run.write_config("server", workers, eal, queues)
     run.start_vigild()
     run.wait_sockets()
     for vm in VMS:
-        run.start_vm(vm, server=False)
+        run.start_vm(vm, server=False, queues=queues)
     run.wait_flowing(TENANT_PAIRS, {})
     log("traffic flows both ways in both tenants")
     before = {pair: run.received(*pair) for pair in TENANT_PAIRS}
@@ -355,8 +358,8 @@ def two_tenants(run, workers=None, eal=None):
     return live
 
 
-def scenario_isolation(run, workers=None, eal=None):
-    two_tenants(run, workers, eal)
+def scenario_isolation(run, workers=None, eal=None, queues=1):
+    two_tenants(run, workers, eal, queues)
     switch, final = quiesce_and_stop(run, list(VMS))
     check_isolation(run)
     check_order(run, strict=True)
@@ -369,6 +372,12 @@ def scenario_isolation(run, workers=None, eal=None):
 
 def scenario_two_workers(run):
     scenario_isolation(run, workers=2, eal=["--lcores", "0@0,1@1,2@1"])
+
+
+def scenario_multiqueue(run):
+    # Ports and devices with 2 queue pairs, VMs using only the first (as a 1-vCPU Linux guest
+    # does): both workers must find the enabled queue, and every counter must still agree.
+    scenario_isolation(run, workers=2, eal=["--lcores", "0@0,1@1,2@1"], queues=2)
 
 
 def scenario_vm_restart(run):
@@ -441,6 +450,7 @@ SCENARIOS = {
     "vm_restart": scenario_vm_restart,
     "switch_restart": scenario_switch_restart,
     "two_workers": scenario_two_workers,
+    "multiqueue": scenario_multiqueue,
 }
 
 

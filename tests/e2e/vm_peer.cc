@@ -43,13 +43,15 @@ struct Options {
   Peer self{};
   std::vector<Peer> peers;
   double pps = 200, duration = 0;
+  double queues = 1;  // queue pairs the device offers; the VM uses one, like a 1-vCPU guest
 };
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "vm_peer: %s\nusage: vm_peer --socket PATH [--server] --mac MAC --ip A.B.C.D "
-               "--peers MAC/IP,... [--pps N] [--duration S] [--stats FILE] [--eal \"ARGS\"]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "vm_peer: %s\nusage: vm_peer --socket PATH [--server] --mac MAC --ip A.B.C.D "
+      "--peers MAC/IP,... [--pps N] [--duration S] [--queues N] [--stats FILE] [--eal \"ARGS\"]\n",
+      why.c_str());
   std::exit(2);
 }
 
@@ -68,7 +70,8 @@ Options ParseArgs(int argc, char** argv) {
   const std::map<std::string, std::string*> text{{"--socket", &o.socket}, {"--mac", &mac},
                                                  {"--ip", &ip},           {"--peers", &peers},
                                                  {"--stats", &o.stats},   {"--eal", &o.eal}};
-  const std::map<std::string, double*> number{{"--pps", &o.pps}, {"--duration", &o.duration}};
+  const std::map<std::string, double*> number{
+      {"--pps", &o.pps}, {"--duration", &o.duration}, {"--queues", &o.queues}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -90,6 +93,7 @@ Options ParseArgs(int argc, char** argv) {
   }
   if (o.socket.empty() || mac.empty() || ip.empty()) Usage("--socket, --mac and --ip are required");
   if (o.pps <= 0 || o.pps > 100000) Usage("--pps must be in (0, 100000]");
+  if (o.queues < 1 || o.queues > 8 || o.queues != int(o.queues)) Usage("--queues must be 1..8");
   o.self = ParsePeer(mac, ip);
   std::stringstream ss(peers);
   for (std::string item; std::getline(ss, item, ',');) {
@@ -126,7 +130,8 @@ std::vector<std::string> EalArgs(const Options& o) {
   if (!has({"--file-prefix"})) args.push_back("--file-prefix=vmpeer" + std::to_string(getpid()));
   args.insert(args.end(), user.begin(), user.end());
   args.push_back("--vdev=net_virtio_user0,path=" + o.socket +
-                 ",queues=1,mac=" + MacString(o.self.mac) + (o.server ? ",server=1" : ""));
+                 ",queues=" + std::to_string(int(o.queues)) + ",mac=" + MacString(o.self.mac) +
+                 (o.server ? ",server=1" : ""));
   return args;
 }
 
