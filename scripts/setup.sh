@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages vigil needs (apt-get only when one is missing) and reserves
 # hugepages where the machine allows. Safe to run again. Needs root for both.
+# Usage: scripts/setup.sh [--bench]   (--bench: also Open vSwitch with DPDK, for bench/)
 set -euo pipefail
 
 PACKAGES=(
@@ -13,6 +14,9 @@ PACKAGES=(
   iproute2 iputils-ping                # e2e tests: network namespaces, veth, ping
   qemu-system-x86                      # e2e tests: real guests over vhost-user (TCG)
 )
+
+# The benchmark's peer switch (bench/vhost_bench.sh); large, so only on request.
+[ "${1:-}" = --bench ] && PACKAGES+=(openvswitch-switch-dpdk)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
