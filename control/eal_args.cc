@@ -40,7 +40,7 @@ std::vector<std::string> build_eal_args(const std::vector<std::string>& user_arg
       {{"--lcores", map}, {"-l", "--lcores", "-c"}},
       {{"--no-pci"}, {"--no-pci", "-a", "--allow", "-b", "--block"}},
       {{"--no-telemetry"}, {"--telemetry", "--no-telemetry"}},
-      {{"--log-level=5"}, {"--log-level"}},
+      {{"--log-level=5", "--log-level=lib.eal:4"}, {"--log-level"}},  // EAL: errors only
   };
   // Private memory, so several vigild (and test peers) run side by side: hugepages when 512 MiB
   // of them are free, else plain memory (slower; --in-memory is refused with --no-huge).

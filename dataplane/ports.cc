@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include "dataplane/packet_batch.h"
@@ -31,6 +32,11 @@ uint16_t create_pcap(const PortSpec& spec) {
     // Without rx_pcap the PMD receives nothing; without tx_pcap it discards what is sent.
     if (!spec.rx_pcap.empty()) args.append("rx_pcap=").append(spec.rx_pcap);
     if (!spec.tx_pcap.empty()) {
+      // The capture's folder is made on demand, like the file itself.
+      std::error_code ec;
+      std::filesystem::create_directories(std::filesystem::path(spec.tx_pcap).parent_path(), ec);
+      if (ec)
+        throw port_error(spec, "cannot create the folder of " + spec.tx_pcap + ": " + ec.message());
       if (!args.empty()) args.push_back(',');
       args.append("tx_pcap=").append(spec.tx_pcap);
     }

@@ -12,5 +12,5 @@ echo "demo: build/vigild --config pcaps/demo/config.yaml --stats-json $out/stats
 echo
 build/vigild --config pcaps/demo/config.yaml --stats-json "$out/stats.json"
 echo
-echo "demo: each port's output capture is in $out/ (e.g. tshark -r $out/uplink.pcap);"
+echo "demo: each port's output capture is in $out/ (read them with any pcap reader);"
 echo "      the counters as JSON are in $out/stats.json"

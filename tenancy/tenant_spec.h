@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tenancy/policy_spec.h"
+
 namespace vigil {
 
 using MacAddress = std::array<uint8_t, 6>;
@@ -24,6 +26,7 @@ struct TenantSpec {
   std::string name;
   uint16_t vlan = 0;  // 1..4094
   std::vector<VmSpec> vms;
+  TenantPolicy policy;  // no `policy:` in the config: allow everything
 };
 
 struct TrunkSpec {
