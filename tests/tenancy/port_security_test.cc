@@ -22,7 +22,7 @@ class PortSecurityTest : public ::testing::Test {
 
   static TenancySpec spec() {
     TenancySpec s;
-    TenantSpec t{"blue", 10, {}};
+    TenantSpec t{"blue", 10, {}, {}};
     VmSpec vm;
     vm.port = "vm";
     vm.mac = kVmMac;
