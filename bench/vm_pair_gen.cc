@@ -71,8 +71,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vm_pair_gen: EAL init failed\n");
     return 1;
   }
-  rte_mempool* pool = rte_pktmbuf_pool_create("gen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                              rte_socket_id());
+  rte_mempool* pool =
+      rte_pktmbuf_pool_create("gen", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
   uint8_t frame[2][kFrameLen];
   for (uint16_t p = 0; p < 2; ++p) {
     build_frame(frame[p], p);

@@ -34,23 +34,23 @@ struct AclKeyV4 {
   uint8_t pad[3];
   uint32_t src;  // network byte order, as in the header
   uint32_t dst;
-  uint16_t sport;  // network byte order; ICMP type for ICMP
-  uint16_t dport;  // network byte order; ICMP code for ICMP
+  uint16_t sport;   // network byte order; ICMP type for ICMP
+  uint16_t dport;   // network byte order; ICMP code for ICMP
   uint16_t tenant;  // network byte order
   uint16_t pad2;
 };
 static_assert(sizeof(AclKeyV4) == 20);
 
-// IPv6 classify key: proto | src (4 x 4 bytes) | dst (4 x 4 bytes) | sport,dport | tenant,pad.
+// IPv6 classify key: proto | tenant,pad | src (4 x 4 bytes) | dst (4 x 4 bytes) | sport,dport.
 struct AclKeyV6 {
   uint8_t proto;  // the upper-layer protocol after the extension headers
   uint8_t pad[3];
+  uint16_t tenant;
+  uint16_t pad2;
   uint8_t src[16];
   uint8_t dst[16];
   uint16_t sport;
   uint16_t dport;
-  uint16_t tenant;
-  uint16_t pad2;
 };
 static_assert(sizeof(AclKeyV6) == 44);
 

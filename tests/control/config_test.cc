@@ -115,5 +115,122 @@ TEST(Config, RejectsBrokenYaml) {
   EXPECT_NE(error_of("switch: {}\n").find("ports"), std::string::npos);
 }
 
+const char* kPolicy = R"(
+ports:
+  - {name: blue1, kind: ring}
+  - {name: blue2, kind: ring}
+tenants:
+  - name: blue
+    vlan: 10
+    vms:
+      - {port: blue1, mac: "02:00:00:00:0a:01", ipv4: [10.0.10.1]}
+      - {port: blue2, mac: "02:00:00:00:0a:02", ipv4: [10.0.10.2]}
+    groups: {web: [blue1, blue2], admins: ["10.0.99.0/24", "fd00:99::/64"], all: [web, admins]}
+    policy:
+      default: deny
+      rules:
+        - {priority: 100, src: web, dst: any, proto: tcp, dst_port: 80, action: allow}
+        - {src: "10.0.10.0/24", dst: [blue2], proto: tcp, dst_port: "8000-8080", action: reject}
+        - {proto: icmp, icmp_type: 8, action: allow}
+        - {proto: udp, src_port: 53, action: log}
+        - {proto: 47, src: all, action: deny}
+)";
+
+std::string policy_with(const std::string& from, const std::string& to) {
+  std::string s = kPolicy;
+  const auto at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+TEST(ConfigPolicy, ParsesGroupsAndRules) {
+  const Config c = parse_config(kPolicy, "test.yaml", "/base");
+  const TenantPolicy& p = c.tenancy.tenants[0].policy;
+  EXPECT_EQ(p.default_action, PolicyAction::kDeny);
+  ASSERT_EQ(p.groups.size(), 3u);
+  EXPECT_EQ(p.groups.at("web"), (std::vector<std::string>{"blue1", "blue2"}));
+  EXPECT_EQ(p.groups.at("all"), (std::vector<std::string>{"web", "admins"}));
+  ASSERT_EQ(p.rules.size(), 5u);
+  const PolicyRule& r0 = p.rules[0];
+  EXPECT_EQ(r0.priority, 100);
+  EXPECT_EQ(r0.src, (std::vector<std::string>{"web"}));
+  EXPECT_EQ(r0.dst, (std::vector<std::string>{"any"}));
+  EXPECT_EQ(r0.proto, 6);
+  EXPECT_EQ(r0.dport_lo, 80);
+  EXPECT_EQ(r0.dport_hi, 80);
+  EXPECT_EQ(r0.sport_lo, 0);
+  EXPECT_EQ(r0.sport_hi, 65535);
+  EXPECT_EQ(r0.action, PolicyAction::kAllow);
+  EXPECT_EQ(r0.line, 15);
+  const PolicyRule& r1 = p.rules[1];
+  EXPECT_EQ(r1.priority, 0);
+  EXPECT_EQ(r1.dst, (std::vector<std::string>{"blue2"}));
+  EXPECT_EQ(r1.dport_lo, 8000);
+  EXPECT_EQ(r1.dport_hi, 8080);
+  EXPECT_EQ(r1.action, PolicyAction::kReject);
+  EXPECT_EQ(p.rules[2].proto, 1);
+  EXPECT_EQ(p.rules[2].icmp_type, 8);
+  EXPECT_EQ(p.rules[2].icmp_code, -1);
+  EXPECT_TRUE(p.rules[2].src.empty());
+  EXPECT_EQ(p.rules[3].sport_lo, 53);
+  EXPECT_EQ(p.rules[3].action, PolicyAction::kLog);
+  EXPECT_EQ(p.rules[4].proto, 47);
+}
+
+TEST(ConfigPolicy, TenantWithoutPolicyAllows) {
+  const Config c = parse_config(kGood, "test.yaml", "/base");
+  EXPECT_EQ(c.tenancy.tenants[0].policy.default_action, PolicyAction::kAllow);
+  EXPECT_TRUE(c.tenancy.tenants[0].policy.rules.empty());
+}
+
+TEST(ConfigPolicy, RejectsBadPolicies) {
+  struct Case {
+    std::string from, to, expect;
+  };
+  const Case cases[] = {
+      {"default: deny", "default: log", "not allow, deny or reject"},
+      {"dst: any, proto: tcp", "dst: nowhere, proto: tcp", "'nowhere' is neither"},
+      {"src: all,", "src: [],", "non-empty list"},
+      {"admins: [\"10.0.99.0/24\"", "admins: [\"10.0.99.1/24\"", "host bits"},
+      {"admins: [\"10.0.99.0/24\"", "admins: [\"10.0.99.0/33\"", "bad prefix length"},
+      {"admins: [\"10.0.99.0/24\"", "admins: [\"10.0.999.0/24\"", "not an IPv4 or IPv6"},
+      {"all: [web, admins]", "all: [web, ghosts]", "'ghosts' is neither"},
+      {"all: [web, admins]", "blue1: [web]", "not a VM port name"},
+      {"\"8000-8080\"", "\"8080-8000\"", "empty range"},
+      {"\"8000-8080\"", "\"80-70000\"", "not a port or a range"},
+      {"dst_port: 80", "dst_port: 65536", "out of range"},
+      {"proto: icmp, icmp_type: 8", "proto: icmp, dst_port: 8", "need proto tcp or udp"},
+      {"proto: udp, src_port: 53", "proto: any, src_port: 53", "need proto tcp or udp"},
+      {"proto: udp, src_port: 53", "proto: udp, icmp_code: 3", "needs proto icmp"},
+      {"icmp_type: 8", "icmp_type: 256", "out of range"},
+      {"proto: 47", "proto: gre", "not tcp, udp"},
+      {"proto: 47", "proto: 256", "out of range"},
+      {"action: log", "action: drop", "not allow, deny, reject or log"},
+      {"action: log", "verdict: log", "unknown key"},
+      {"priority: 100", "priority: -1", "not a whole number"},
+      {"{proto: 47, src: all, action: deny}", "{proto: 47, src: all}", "needs 'action'"},
+  };
+  for (const Case& c : cases) {
+    std::string e;
+    try {
+      parse_config(policy_with(c.from, c.to), "test.yaml", "/base");
+    } catch (const ConfigError& err) {
+      e = err.what();
+    }
+    EXPECT_NE(e.find(c.expect), std::string::npos) << c.to << " gave: " << e;
+    EXPECT_EQ(e.rfind("test.yaml:", 0), 0u) << e;
+  }
+}
+
+TEST(ConfigPolicy, ErrorsNameTheRuleLineAndKey) {
+  std::string e;
+  try {
+    parse_config(policy_with("dst: [blue2]", "dst: [blue3]"), "test.yaml", "/base");
+  } catch (const ConfigError& err) {
+    e = err.what();
+  }
+  EXPECT_NE(e.find("test.yaml:16: tenants[0].policy.rules[1].dst:"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace vigil
