@@ -20,7 +20,20 @@ using detail::Reader;
 
 void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
   if (!node.IsDefined()) return;
-  r.check_keys(node, "switch", {"max_frame", "mac_aging_s", "mac_table_size", "workers"});
+  r.check_keys(node, "switch",
+               {"max_frame", "mac_aging_s", "mac_table_size", "workers", "conntrack"});
+  if (const YAML::Node ct = node["conntrack"]) {
+    r.check_keys(ct, "switch.conntrack", {"size", "vm_max_connections", "vm_max_new_per_second"});
+    if (ct["size"]) s.conntrack_size = r.number(ct["size"], "switch.conntrack.size", 64, 1 << 24);
+    if (ct["vm_max_connections"]) {
+      s.vm_max_connections =
+          r.number(ct["vm_max_connections"], "switch.conntrack.vm_max_connections", 0, 1 << 24);
+    }
+    if (ct["vm_max_new_per_second"]) {
+      s.vm_max_new_per_second = r.number(ct["vm_max_new_per_second"],
+                                         "switch.conntrack.vm_max_new_per_second", 0, 1 << 24);
+    }
+  }
   if (node["workers"]) s.workers = r.number(node["workers"], "switch.workers", 1, 16);
   // The mbuf data room is 2048 B: a larger frame would be split across segments.
   if (node["max_frame"]) s.max_frame = r.number(node["max_frame"], "switch.max_frame", 64, 2040);

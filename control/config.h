@@ -19,6 +19,9 @@ struct SwitchSettings {
   uint32_t mac_aging_s = 300;
   uint32_t mac_table_size = 4096;
   uint32_t workers = 1;
+  uint32_t conntrack_size = 65536;     // connections tracked, all tenants together
+  uint32_t vm_max_connections = 0;     // per VM port; 0: no limit
+  uint32_t vm_max_new_per_second = 0;  // per VM port; 0: no limit
 };
 
 struct Config {

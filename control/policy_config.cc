@@ -186,7 +186,10 @@ void read_tenant_policy(const Reader& r, const YAML::Node& tenant, const std::st
                         TenantSpec& spec) {
   PolicyReader reader(r, spec);
   if (const YAML::Node groups = tenant["groups"]) reader.groups(groups, where + ".groups");
-  if (const YAML::Node policy = tenant["policy"]) reader.policy(policy, where + ".policy");
+  if (const YAML::Node policy = tenant["policy"]) {
+    spec.policy.present = true;
+    reader.policy(policy, where + ".policy");
+  }
 }
 
 }  // namespace vigil

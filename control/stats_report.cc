@@ -64,6 +64,8 @@ std::unique_ptr<WorkerCounters> sum_counters(const std::vector<const WorkerCount
     sum->received += load(w->received);
     sum->forwarded += load(w->forwarded);
     sum->dropped += load(w->dropped);
+    sum->fw_logged += load(w->fw_logged);
+    sum->fw_related += load(w->fw_related);
     for (size_t r = 0; r < kDropReasonCount; ++r) sum->drops[r] += load(w->drops[r]);
     for (size_t p = 0; p < kMaxPorts; ++p) {
       PortCounters& s = sum->ports[p];
@@ -116,6 +118,12 @@ void print_stats(std::ostream& out, const StatsView& v) {
   }
   if (!any) out << "  (none)\n";
 
+  if (v.conns != nullptr) {
+    const ConnTableStats cs = v.conns->stats();
+    out << "\nfirewall: " << v.conns->count() << " connections tracked (" << cs.created
+        << " created, " << cs.expired << " expired), " << c.fw_logged << " logged, " << c.fw_related
+        << " related ICMP errors passed\n";
+  }
   const MacTableStats ms = v.macs.stats();
   out << "\nlearned MAC addresses (" << ms.learned << " learned, " << ms.moves << " moves, "
       << ms.aged << " aged, " << ms.table_full << " refused: table full):\n";
@@ -173,7 +181,17 @@ void write_stats_json(std::ostream& out, const StatsView& v) {
     }
     out << "]";
   }
-  out << "\n  }\n}\n";
+  out << "\n  }";
+  if (v.conns != nullptr) {
+    const ConnTableStats cs = v.conns->stats();
+    out << ",\n  \"firewall\": {\"connections\": " << v.conns->count()
+        << ", \"created\": " << cs.created << ", \"expired\": " << cs.expired
+        << ", \"logged\": " << c.fw_logged << ", \"related\": " << c.fw_related
+        << ", \"refused_vm_limit\": " << cs.vm_connection_limit
+        << ", \"refused_vm_rate\": " << cs.vm_rate_limit
+        << ", \"refused_table_full\": " << cs.table_full << "}";
+  }
+  out << "\n}\n";
 }
 
 }  // namespace vigil

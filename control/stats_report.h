@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/conn_table.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/ports.h"
 #include "dataplane/worker_counters.h"
@@ -23,7 +24,8 @@ struct StatsView {
   const MacTable& macs;
   const TenancyMap& tenancy;
   unsigned workers;
-  uint64_t now_us;  // for MAC aging in the table dump
+  uint64_t now_us;                   // for MAC aging in the table dump
+  const ConnTable* conns = nullptr;  // the firewall's, when a tenant has a policy
 };
 
 // Adds up the workers' counters. Reads while workers write: each value is a single aligned

@@ -21,11 +21,13 @@
 #include "control/config.h"
 #include "control/eal_args.h"
 #include "control/stats_report.h"
+#include "dataplane/conn_table.h"
 #include "dataplane/pipeline.h"
 #include "dataplane/ports.h"
 #include "dataplane/replay_merger.h"
 #include "dataplane/worker.h"
 #include "dataplane/worker_plan.h"
+#include "tenancy/policy_compiler.h"
 #include "tenancy/port_security.h"
 #include "tenancy/tenancy_map.h"
 #include "vigil_version.h"
@@ -130,12 +132,40 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
                              std::to_string(rte_lcore_count()));
   }
   const WorkerPlan plan(ports.list(), workers);
+
+  // The stateful firewall, when a tenant has a policy.
+  std::unique_ptr<PolicyClassifier> policy;
+  std::unique_ptr<ConnTable> conns;
+  std::unique_ptr<FirewallContext> firewall;
+  for (const TenantSpec& t : config.tenancy.tenants) {
+    if (!t.policy.present) continue;
+    std::string error;
+    policy = PolicyClassifier::build(config.tenancy, &error);
+    if (!policy) throw std::runtime_error("policy: " + error);
+    const SwitchSettings& s = config.settings;
+    conns = std::make_unique<ConnTable>("vigil_conns", s.conntrack_size, workers,
+                                        ConnLimits{s.vm_max_connections, s.vm_max_new_per_second},
+                                        ConnTimeouts{});
+    firewall = std::make_unique<FirewallContext>();
+    firewall->policy = policy.get();
+    firewall->conns = conns.get();
+    for (const TenantSpec& ts : config.tenancy.tenants)
+      firewall->filtered.push_back(ts.policy.present);
+    firewall->vm_port.assign(names.size(), false);
+    for (const TenantSpec& ts : config.tenancy.tenants) {
+      for (const VmSpec& vm : ts.vms) {
+        for (size_t p = 0; p < names.size(); ++p)
+          firewall->vm_port[p] = firewall->vm_port[p] || names[p] == vm.port;
+      }
+    }
+    break;
+  }
   const ParseLimits limits{config.settings.max_frame};
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   std::vector<const WorkerCounters*> counters;
   for (unsigned w = 0; w < workers; ++w) {
     pipelines.push_back(std::make_unique<Pipeline>(limits, tenancy, security, macs, ports.links(),
-                                                   pool, plan.worker(w).tx));
+                                                   pool, plan.worker(w).tx, firewall.get(), w));
     counters.push_back(&pipelines.back()->counters());
   }
 
@@ -143,7 +173,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     std::vector<PortStatus> status;
     for (uint16_t p = 0; p < names.size(); ++p) status.push_back(ports.status(p));
     const auto sum = sum_counters(counters);
-    const StatsView view{names, *sum, status, macs, tenancy, workers, now_us};
+    const StatsView view{names, *sum, status, macs, tenancy, workers, now_us, conns.get()};
     if (final_report) print_stats(std::cout, view);
     if (!opt.stats_json.empty() && !write_stats_file(opt.stats_json, view)) {
       std::cerr << "vigild: cannot write " << opt.stats_json << "\n";
@@ -155,7 +185,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   uint64_t end_us;
   if (replay) {
     ReplayMerger merger(plan.worker(0).rx, ts_offset, ts_flag);
-    run_replay(*pipelines[0], merger, g_stop);
+    run_replay(*pipelines[0], merger, g_stop, conns.get());
     end_us = merger.last_timestamp_us();
   } else {
     std::vector<WorkerLaunch> launches;
@@ -170,8 +200,13 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     std::cerr << "vigild: switching on " << names.size() << " ports with " << workers
               << " worker(s); SIGINT or SIGTERM stops\n";
     uint64_t last_report = clock_us();
+    uint64_t last_sweep = clock_us();
     while (!g_stop.load()) {
       usleep(100'000);
+      if (conns && clock_us() - last_sweep >= 1'000'000) {
+        conns->sweep(clock_us());  // its rte_hash deletes never wait on the workers
+        last_sweep = clock_us();
+      }
       if (clock_us() - last_report >= opt.stats_interval_s * 1'000'000) {
         report(clock_us(), false);
         last_report = clock_us();

@@ -117,16 +117,16 @@ bool ConnTable::take_rate_token(uint16_t port, uint64_t now_us) {
 }
 
 Conn* ConnTable::create(const ConnKey& key, uint8_t src_side, uint16_t owner, uint64_t now_us,
-                        ConnRefusal* refusal) {
+                        ConnRefusal* refusal, bool limited) {
   *refusal = ConnRefusal::kNone;
   if (Conn* existing = find(key)) return existing;
-  if (limits_.per_vm_connections != 0 &&
+  if (limited && limits_.per_vm_connections != 0 &&
       per_vm_[owner].load(std::memory_order_relaxed) >= limits_.per_vm_connections) {
     vm_limit_.fetch_add(1, std::memory_order_relaxed);
     *refusal = ConnRefusal::kVmConnectionLimit;
     return nullptr;
   }
-  if (!take_rate_token(owner, now_us)) {
+  if (limited && !take_rate_token(owner, now_us)) {
     vm_rate_.fetch_add(1, std::memory_order_relaxed);
     *refusal = ConnRefusal::kVmRateLimit;
     return nullptr;

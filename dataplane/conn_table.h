@@ -99,8 +99,9 @@ class ConnTable {
   Conn* find(const ConnKey& key) const;
   // Creates the entry for a first packet from `src_side` (0 lo, 1 hi), charged to `owner`; or
   // returns the one another worker just created. Null with the reason when refused.
+  // `limited`: the owner is a VM port, subject to the per-VM limits.
   Conn* create(const ConnKey& key, uint8_t src_side, uint16_t owner, uint64_t now_us,
-               ConnRefusal* refusal);
+               ConnRefusal* refusal, bool limited = true);
   // Starts the entry over for a new first packet on the same key (a TCP connection reopened
   // after TIME_WAIT), in place: a worker never deletes, so it never waits on RCU.
   void restart(Conn* conn, uint8_t src_side, uint64_t now_us);

@@ -40,6 +40,13 @@ namespace vigil {
   X(kDhcpServerFromVm, "dhcp_server_from_vm", "DHCP server message from a VM")    \
   X(kRouterAdvertFromVm, "router_advert_from_vm", "IPv6 router advert from a VM") \
   X(kHostAccess, "host_access", "VM addressed a host or management address")      \
+  X(kPolicyDeny, "policy_deny", "denied by the tenant's policy")                  \
+  X(kPolicyReject, "policy_reject", "rejected by the tenant's policy")            \
+  X(kTcpInvalid, "tcp_invalid", "TCP segment invalid for its connection")         \
+  X(kTcpNoConnection, "tcp_no_connection", "TCP segment with no connection")      \
+  X(kConnLimit, "conn_limit", "the VM holds its maximum of connections")          \
+  X(kConnRate, "conn_rate", "the VM opened connections too fast")                 \
+  X(kConnTableFull, "conn_table_full", "the connection table is full")            \
   X(kSamePort, "same_port", "destination learned on the ingress port")            \
   X(kFloodNoMember, "flood_no_member", "no other port in the tenant")             \
   X(kDestPortDown, "dest_port_down", "every output port's link is down")          \

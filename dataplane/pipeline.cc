@@ -6,19 +6,35 @@ namespace vigil {
 
 Pipeline::Pipeline(const ParseLimits& limits, const TenancyMap& tenancy,
                    const PortSecurity& security, MacTable& macs, const LinkState& links,
-                   rte_mempool* pool, const std::vector<TxQueueRef>& tx)
+                   rte_mempool* pool, const std::vector<TxQueueRef>& tx,
+                   const FirewallContext* firewall, unsigned worker)
     : limits_(limits),
       tenancy_(tenancy),
       security_(security),
+      worker_(worker),
       bridge_(tenancy, macs),
-      tx_(tenancy, links, pool, tx, counters_) {}
+      tx_(tenancy, links, pool, tx, counters_) {
+  if (firewall != nullptr) {
+    firewall_ = std::make_unique<FirewallStage>(*firewall->policy, *firewall->conns,
+                                                firewall->filtered, firewall->vm_port, counters_);
+    conns_ = firewall->conns;
+    conns_->register_worker(worker_);
+  }
+}
+
+Pipeline::~Pipeline() {
+  if (conns_ != nullptr) conns_->unregister_worker(worker_);
+}
 
 void Pipeline::process(PacketBatch& batch) {
   parse_batch(batch, limits_, counters_);
   tenancy_.classify(batch);
   security_.process(batch);
+  if (firewall_) firewall_->process(batch);
   bridge_.process(batch);
   tx_.process(batch);
+  // Nothing of this burst's connection lookups is held past here.
+  if (conns_ != nullptr) conns_->quiescent(worker_);
 }
 
 }  // namespace vigil

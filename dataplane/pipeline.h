@@ -1,15 +1,19 @@
 // One worker's run-to-completion pipeline over a burst:
 //   parse -> tenancy (classify) -> port security (anti-spoofing, host protection)
-//   -> bridge (learn, choose output) -> tx (copy, tag, send; free drops)
+//   -> firewall (tenants with a policy) -> bridge (learn, choose output)
+//   -> tx (copy, tag, send; free drops)
 // Each stage is a plain call over the whole batch: no per-packet virtual call, no allocation.
 // The pipeline owns the worker's state (counters, tx buffers) and is used by one thread only;
 // the MAC table is shared by all workers.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "dataplane/bridge_stage.h"
+#include "dataplane/conn_table.h"
+#include "dataplane/firewall_stage.h"
 #include "dataplane/frame_parser.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/packet_batch.h"
@@ -20,12 +24,25 @@
 
 namespace vigil {
 
+// What a worker needs for the stateful firewall (absent when no tenant has a policy).
+struct FirewallContext {
+  const PolicyClassifier* policy;
+  ConnTable* conns;
+  std::vector<bool> filtered;  // per tenant
+  std::vector<bool> vm_port;   // per port
+};
+
 class Pipeline {
  public:
   // `macs` is shared with the other workers; `tx` is this worker's tx queue for each port.
+  // `firewall` may be null; `worker` is this worker's id among its peers (RCU reader id).
   Pipeline(const ParseLimits& limits, const TenancyMap& tenancy, const PortSecurity& security,
            MacTable& macs, const LinkState& links, rte_mempool* pool,
-           const std::vector<TxQueueRef>& tx);
+           const std::vector<TxQueueRef>& tx, const FirewallContext* firewall = nullptr,
+           unsigned worker = 0);
+  ~Pipeline();
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
 
   // Frames carry their ingress port and arrival time in batch.meta[i].
   void process(PacketBatch& batch);
@@ -38,6 +55,9 @@ class Pipeline {
   ParseLimits limits_;
   const TenancyMap& tenancy_;
   const PortSecurity& security_;
+  std::unique_ptr<FirewallStage> firewall_;
+  ConnTable* conns_ = nullptr;
+  unsigned worker_;
   BridgeStage bridge_;
   TxStage tx_;
 };

@@ -5,9 +5,18 @@
 
 namespace vigil {
 
-void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop) {
+void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop,
+                ConnTable* conns) {
   PacketBatch batch;
-  while (!stop.load(std::memory_order_relaxed) && input.next(batch)) pipeline.process(batch);
+  uint64_t last_sweep_us = 0;
+  while (!stop.load(std::memory_order_relaxed) && input.next(batch)) {
+    pipeline.process(batch);
+    const uint64_t now_us = input.last_timestamp_us();
+    if (conns != nullptr && now_us - last_sweep_us >= 1'000'000) {
+      conns->sweep(now_us);
+      last_sweep_us = now_us;
+    }
+  }
   pipeline.flush();
 }
 

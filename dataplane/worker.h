@@ -11,7 +11,9 @@
 
 namespace vigil {
 
-void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop);
+// `conns` (may be null): swept for idle connections as capture time passes.
+void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop,
+                ConnTable* conns = nullptr);
 void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
               const std::atomic<bool>& stop);
 

@@ -25,6 +25,8 @@ struct alignas(64) WorkerCounters {
   // By reason: frames, or copies for the per-copy reasons (port_down, no_mbuf, tx_full), so
   // the frame reasons add up to `dropped`.
   uint64_t drops[kDropReasonCount] = {};
+  uint64_t fw_logged = 0;   // frames that opened a connection through a `log` rule
+  uint64_t fw_related = 0;  // ICMP errors passed as related to a tracked connection
   PortCounters ports[kMaxPorts];
   // Drops by port: the ingress port, or the egress port for the per-copy reasons.
   uint64_t port_drops[kMaxPorts][kDropReasonCount] = {};

@@ -28,6 +28,7 @@ struct PolicyRule {
 };
 
 struct TenantPolicy {
+  bool present = false;  // the tenant has a `policy:`: its IP traffic goes through the firewall
   PolicyAction default_action = PolicyAction::kAllow;  // applies when no rule matches
   std::vector<PolicyRule> rules;
   // Group name -> members (CIDRs, VM port names, other group names).

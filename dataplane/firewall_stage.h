@@ -1,0 +1,65 @@
+// The stateful inter-VM firewall, for the IP traffic of tenants that have a policy.
+//
+// Per burst: every IPv4/IPv6 frame of a filtered tenant is looked up in the connection table
+// (conn_table.h). A frame of a tracked connection passes in either direction without the policy
+// (return traffic needs no rule), TCP segments once the state machine (tcp_tracker.h) accepts
+// them. The others are classified by the tenants' policies in one rte_acl call per family for
+// the whole burst; allowed ones open a connection (within the VM's limits), caching the verdict.
+// ICMP errors about a tracked connection pass as related. Frames dropped here are never learned.
+// Non-first IP fragments carry no ports: they are classified with ports 0 and open nothing.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "dataplane/conn_table.h"
+#include "dataplane/packet_batch.h"
+#include "dataplane/worker_counters.h"
+#include "tenancy/policy_compiler.h"
+
+namespace vigil {
+
+class FirewallStage {
+ public:
+  // filtered[t]: tenant t has a policy. vm_port[p]: port p is a VM port (limits are charged).
+  FirewallStage(const PolicyClassifier& policy, ConnTable& conns, std::vector<bool> filtered,
+                std::vector<bool> vm_port, WorkerCounters& counters);
+  void process(PacketBatch& batch);
+
+ private:
+  struct Pending {  // frames waiting for the policy, per family
+    uint16_t index[kBurstSize];
+    const uint8_t* keys[kBurstSize];
+    uint32_t results[kBurstSize];
+    uint16_t count = 0;
+  };
+  void prepare(PacketBatch& batch, uint16_t i);
+  // Passes, drops, defers (to the next round) or queues frame i for the policy.
+  void screen(PacketBatch& batch, uint16_t i, uint16_t* deferred, uint16_t& n_deferred);
+  bool waits_for_pending(uint16_t i) const;
+  // Handles a frame of a known connection; false if it has none (then it goes to the policy).
+  bool track(PacketBatch& batch, uint16_t i);
+  void decide(PacketBatch& batch, uint16_t i, PolicyAction action);
+  bool related_icmp_error(const PacketMeta& m, const uint8_t* frame) const;
+
+  const PolicyClassifier& policy_;
+  ConnTable& conns_;
+  std::vector<bool> filtered_;
+  std::vector<bool> vm_port_;
+  WorkerCounters& counters_;
+  // Per frame of the burst, filled by the first pass.
+  struct Frame {
+    const uint8_t* data;
+    ConnKey key;
+    uint8_t side;       // 0: the sender is the key's lo end
+    uint32_t l4_len;    // bytes of L4 header and payload, from the IP length
+    const uint8_t* l4;  // the L4 header, when the parser checked one
+    uint8_t proto;
+    Conn* reopen;  // an expired or TIME_WAIT/CLOSE connection this frame may start anew
+  } frames_[kBurstSize];
+  AclKeyV4 keys_v4_[kBurstSize];
+  AclKeyV6 keys_v6_[kBurstSize];
+  Pending v4_, v6_;
+};
+
+}  // namespace vigil
