@@ -72,18 +72,19 @@ class Case:
             raise ModelError("%s: time %d µs not after the previous frame" % (self.name, us))
         self.next_us = us
 
-    def send(self, port, frame, expect=None, to=None):
+    def send(self, port, frame, expect=None, to=None, fw=None):
         t = self.next_us
-        self.model.process(port, frame, expect, to, (T0 * 1_000_000) + t)
+        self.model.process(port, frame, expect, to, (T0 * 1_000_000) + t, fw)
         self.events.append((port, frame, t))
         self.next_us = t + STEP_US
 
-    def sendh(self, h, frame, pcp=0, expect=None, to=None):
-        """Send from host h's port; tagged with h's VLAN when h sits behind a trunk (not native)."""
+    def sendh(self, h, frame, pcp=0, expect=None, to=None, fw=None):
+        """Send from host h's port; tagged with h's VLAN when h sits behind a trunk (not native).
+        fw: the firewall's outcome (switch_model.Switch.process)."""
         tr = self.model.cfg.trunks.get(h.port)
         if tr and tr[0] != h.vlan:
             frame = tag(frame, h.vlan, pcp)
-        self.send(h.port, frame, expect, to)
+        self.send(h.port, frame, expect, to, fw)
 
     def ensure_learned(self, h):
         if self.model.learned(self.vlan_tenant[h.vlan], h.mac,

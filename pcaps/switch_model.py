@@ -8,6 +8,9 @@ It never runs vigild. Two parts:
   * security_reason(): the port-security stage (frames from VM ports that passed every check of
     classify(), before learning). Its checks are ordered (first hit wins, as in the contract);
     the generator states the reason it intends for every frame and the model asserts it.
+  * firewall: not modelled; for the IPv4/IPv6 frames of a tenant with a policy the generator
+    states the firewall's outcome (fw="pass" or a FIREWALL_REASONS name) and the model applies it
+    (a dropped frame teaches nothing), after asserting that the frame reaches the firewall at all.
   * Switch: per-tenant learning table, flooding, tag push/strip, counters.
 """
 import ipaddress
@@ -21,10 +24,15 @@ DROP_REASONS = [
     "bad_ipv6_payload_length", "truncated_ipv6_ext", "truncated_tcp", "bad_tcp_data_offset",
     "truncated_udp", "bad_udp_length", "truncated_icmp", "truncated_icmpv6", "spoofed_src_mac",
     "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm", "router_advert_from_vm", "host_access",
-    "same_port", "flood_no_member", "dest_port_down", "port_down", "no_mbuf", "tx_full",
+    "policy_deny", "policy_reject", "tcp_invalid", "tcp_no_connection", "conn_limit", "conn_rate",
+    "conn_table_full", "same_port", "flood_no_member", "dest_port_down", "port_down", "no_mbuf", "tx_full",
 ]
 SECURITY_REASONS = ["spoofed_src_mac", "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm",
                     "router_advert_from_vm", "host_access"]
+# The stateful firewall (CONTRACT.md, Firewall) is not modelled: the case generator annotates every
+# IP frame of a filtered tenant with its outcome (fw="pass" or one of these) by construction.
+FIREWALL_REASONS = ["policy_deny", "policy_reject", "tcp_invalid", "tcp_no_connection",
+                    "conn_limit", "conn_rate", "conn_table_full"]
 TPID_8021Q, TPID_8021AD = 0x8100, 0x88A8
 ETH_ARP, ETH_IPV4, ETH_IPV6 = 0x0806, 0x0800, 0x86DD
 IPV6_EXT = {0: "hop-by-hop", 43: "routing", 60: "destination options", 44: "fragment", 51: "AH"}
@@ -43,12 +51,15 @@ class Config:
         self.aging_ms = int(sw.get("mac_aging_s", 300)) * 1000
         self.ports = [p["name"] for p in cfg["ports"]]
         self.tenants = OrderedDict()            # name -> vlan
+        self.filtered = set()                   # tenants with a `policy:` (firewall applies)
         self.vm_port = {}                       # port -> tenant name
         self.tenant_vm_ports = {}               # tenant -> [ports] in config order
         self.binding = {}                       # VM port -> VmBinding (port security)
         for t in cfg.get("tenants") or []:
             self.tenants[t["name"]] = int(t["vlan"])
             self.tenant_vm_ports[t["name"]] = []
+            if "policy" in t:
+                self.filtered.add(t["name"])
             for vm in t.get("vms") or []:
                 self.vm_port[vm["port"]] = t["name"]
                 self.tenant_vm_ports[t["name"]].append(vm["port"])
@@ -356,10 +367,12 @@ class Switch:
         tci = (info["pcp"] << 13) | vlan      # PCP of the ingress tag (VID 0 too; 0 if none), DEI 0
         return untagged[:12] + struct.pack("!HH", TPID_8021Q, tci) + untagged[12:]
 
-    def process(self, port, frame, expect=None, to=None, now_us=None):
+    def process(self, port, frame, expect=None, to=None, now_us=None, fw=None):
         """Switch one frame received at now_us (capture time, default: index ms). expect: the
         drop reason the generator intends (None: forwarded). to: optional set of output ports
-        the generator intends (self-check). Returns the list of output ports, or the reason."""
+        the generator intends (self-check). fw: the firewall's outcome for an IP frame of a
+        filtered tenant ("pass" or a FIREWALL_REASONS name, then also `expect`), required for
+        those frames and only for them. Returns the list of output ports, or the reason."""
         idx = self.n
         self.n += 1
         now_ms = idx if now_us is None else now_us // 1000
@@ -371,6 +384,16 @@ class Switch:
         if not reasons:          # port security: after every classify() check, before learning
             sec = security_reason(self.cfg, port, info)
             reasons = {sec} if sec else reasons
+        if fw is not None and reasons:
+            raise ModelError("frame %d on %s: firewall outcome %s given, but dropped earlier (%s)"
+                             % (idx, port, fw, sorted(reasons)))
+        if not reasons:
+            filtered = info["tenant"] in self.cfg.filtered and info["etype"] in (ETH_IPV4, ETH_IPV6)
+            if filtered != (fw is not None) or fw not in (None, "pass", *FIREWALL_REASONS):
+                raise ModelError("frame %d on %s: firewall outcome %r for a frame that %s the "
+                                 "firewall" % (idx, port, fw, "reaches" if filtered else "skips"))
+            if fw in FIREWALL_REASONS:
+                reasons = {fw}           # firewall: before learning, so the frame teaches nothing
         if reasons:
             if len(reasons) != 1 or (expect is not None and reasons != {expect}) or expect is None:
                 raise ModelError("frame %d on %s: intended %s, model finds %s"
