@@ -4,7 +4,9 @@
 // counting what it receives. Open loop: what the switch cannot take is refused at the VM's tx
 // ring, not lost inside the measurement. Prints one line per second:
 //   rx_pps <port0+port1 received> tx_pps <sent>
-// Usage: vm_pair_gen SOCKET0 SOCKET1 SECONDS [EAL args...]
+// With FLOWS > 1, frames cycle through that many UDP port pairs (port 1 sends the reverse of
+// port 0's flows), for the firewall benchmark's connection counts.
+// Usage: vm_pair_gen SOCKET0 SOCKET1 SECONDS [FLOWS] [EAL args...]
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -53,12 +55,19 @@ void build_frame(uint8_t* f, int from) {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: vm_pair_gen SOCKET0 SOCKET1 SECONDS [EAL args...]\n");
+    std::fprintf(stderr, "usage: vm_pair_gen SOCKET0 SOCKET1 SECONDS [FLOWS] [EAL args...]\n");
     return 2;
   }
   const double seconds = std::atof(argv[3]);
+  int first_eal = 4;
+  uint64_t flows = 1;
+  if (argc > 4 && argv[4][0] != '-') {
+    flows = std::strtoull(argv[4], nullptr, 10);
+    first_eal = 5;
+    if (flows == 0) flows = 1;
+  }
   std::vector<std::string> args = {"vm_pair_gen"};
-  for (int i = 4; i < argc; ++i) args.emplace_back(argv[i]);
+  for (int i = first_eal; i < argc; ++i) args.emplace_back(argv[i]);
   for (int p = 0; p < 2; ++p) {
     char mac[18];
     rte_ether_format_addr(mac, sizeof mac, &kMac[p]);
@@ -89,7 +98,9 @@ int main(int argc, char** argv) {
   const uint64_t end = rte_get_tsc_cycles() + static_cast<uint64_t>(seconds * hz);
   uint64_t next_report = rte_get_tsc_cycles() + hz;
   uint64_t rx = 0, tx = 0;
+  uint64_t flow[2] = {0, 0};
   rte_mbuf* pkts[kBurst];
+  constexpr size_t kUdpPorts = sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr);
   while (rte_get_tsc_cycles() < end) {
     for (uint16_t p = 0; p < 2; ++p) {
       const uint16_t n = rte_eth_rx_burst(p, 0, pkts, kBurst);
@@ -97,7 +108,15 @@ int main(int argc, char** argv) {
       rte_pktmbuf_free_bulk(pkts, n);
       if (rte_pktmbuf_alloc_bulk(pool, pkts, kBurst) != 0) continue;
       for (rte_mbuf* m : pkts) {
-        std::memcpy(rte_pktmbuf_append(m, kFrameLen), frame[p], kFrameLen);
+        auto* f = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kFrameLen));
+        std::memcpy(f, frame[p], kFrameLen);
+        if (flows > 1) {  // flow n: ports 1024 + n % 60000 -> 1024 + n / 60000, reversed on port 1
+          const uint64_t n = flow[p]++ % flows;
+          const uint16_t a = rte_cpu_to_be_16(static_cast<uint16_t>(1024 + n % 60000));
+          const uint16_t b = rte_cpu_to_be_16(static_cast<uint16_t>(1024 + n / 60000));
+          std::memcpy(f + kUdpPorts, p == 0 ? &a : &b, 2);
+          std::memcpy(f + kUdpPorts + 2, p == 0 ? &b : &a, 2);
+        }
       }
       const uint16_t sent = rte_eth_tx_burst(p, 0, pkts, kBurst);
       tx += sent;

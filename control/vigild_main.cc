@@ -146,6 +146,9 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     conns = std::make_unique<ConnTable>("vigil_conns", s.conntrack_size, workers,
                                         ConnLimits{s.vm_max_connections, s.vm_max_new_per_second},
                                         ConnTimeouts{});
+    std::cerr << "vigild: connection table: " << conns->capacity() << " connections, "
+              << conns->memory_bytes() / (1024 * 1024) << " MiB ("
+              << conns->memory_bytes() / conns->capacity() << " B per connection)\n";
     firewall = std::make_unique<FirewallContext>();
     firewall->policy = policy.get();
     firewall->conns = conns.get();

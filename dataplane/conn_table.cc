@@ -18,6 +18,13 @@ constexpr uint8_t kProtoUdp = 17;
 constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoIcmpv6 = 58;
 
+// Bytes allocated from DPDK's heap on this socket: rte_hash and RCU state live there.
+size_t dpdk_heap_bytes() {
+  rte_malloc_socket_stats stats{};
+  rte_malloc_get_socket_stats(static_cast<int>(rte_socket_id()), &stats);
+  return stats.heap_allocsz_bytes;
+}
+
 }  // namespace
 
 ConnKey make_conn_key(uint16_t tenant, uint8_t family, uint8_t proto, const uint8_t* src,
@@ -41,6 +48,7 @@ ConnKey make_conn_key(uint16_t tenant, uint8_t family, uint8_t proto, const uint
 ConnTable::ConnTable(const std::string& name, uint32_t capacity, unsigned max_workers,
                      const ConnLimits& limits, const ConnTimeouts& timeouts)
     : capacity_(capacity), limits_(limits), timeouts_(timeouts) {
+  const size_t heap_before = dpdk_heap_bytes();
   rte_hash_parameters params{};
   params.name = name.c_str();
   params.entries = capacity;
@@ -69,7 +77,9 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, unsigned max_wo
     throw std::runtime_error("cannot attach RCU to the connection table");
   }
   // rte_hash may hold a few more keys than asked; size the entries after its positions.
-  conns_ = std::make_unique<Conn[]>(rte_hash_max_key_id(hash_) + 1);
+  const size_t entries = static_cast<size_t>(rte_hash_max_key_id(hash_)) + 1;
+  conns_ = std::make_unique<Conn[]>(entries);
+  memory_bytes_ = dpdk_heap_bytes() - heap_before + entries * sizeof(Conn);
   for (uint32_t i = 0; i <= static_cast<uint32_t>(rte_hash_max_key_id(hash_)); ++i) {
     rte_spinlock_init(&conns_[i].lock);
   }

@@ -113,7 +113,10 @@ class ConnTable {
   uint32_t count() const;  // live connections
   uint32_t owned_by(uint16_t port) const { return per_vm_[port].load(std::memory_order_relaxed); }
   ConnTableStats stats() const;
-  static constexpr size_t entry_bytes() { return sizeof(Conn) + sizeof(ConnKey) + 16; }
+  // Memory the table took when built (rte_hash and RCU state measured on DPDK's heap, plus
+  // the entries), for capacity() connections.
+  size_t memory_bytes() const { return memory_bytes_; }
+  uint32_t capacity() const { return capacity_; }
 
  private:
   bool take_rate_token(uint16_t port, uint64_t now_us);
@@ -123,6 +126,7 @@ class ConnTable {
   rte_rcu_qsbr* rcu_ = nullptr;
   std::unique_ptr<Conn[]> conns_;
   uint32_t capacity_;
+  size_t memory_bytes_ = 0;
   ConnLimits limits_;
   ConnTimeouts timeouts_;
   std::atomic<uint32_t> live_{0};  // rte_hash_count also counts slots awaiting reclamation

@@ -54,7 +54,7 @@ FirewallStage::FirewallStage(const PolicyClassifier& policy, ConnTable& conns,
       vm_port_(std::move(vm_port)),
       counters_(counters) {}
 
-bool FirewallStage::related_icmp_error(const PacketMeta& m, const uint8_t* frame) const {
+bool FirewallStage::quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const {
   // The error quotes the offending packet: its IP header and at least 8 bytes of its L4.
   const uint8_t* l4 = frame + m.l4_offset;
   const uint8_t* ip_end =
@@ -65,12 +65,12 @@ bool FirewallStage::related_icmp_error(const PacketMeta& m, const uint8_t* frame
     if (inner + 20 > ip_end || (inner[0] >> 4) != 4) return false;
     const uint32_t ihl = (inner[0] & 0x0f) * 4u;
     if (ihl < 20 || inner + ihl + 8 > ip_end) return false;
-    const ConnKey k = key_of(m.tenant, 4, inner[9], inner, inner + ihl, nullptr);
-    return conns_.find(k) != nullptr;
+    key = key_of(m.tenant, 4, inner[9], inner, inner + ihl, nullptr);
+    return true;
   }
   if (inner + 48 > ip_end || (inner[0] >> 4) != 6) return false;
-  const ConnKey k = key_of(m.tenant, 6, inner[6], inner, inner + 40, nullptr);
-  return conns_.find(k) != nullptr;
+  key = key_of(m.tenant, 6, inner[6], inner, inner + 40, nullptr);
+  return true;
 }
 
 bool FirewallStage::track(PacketBatch& batch, uint16_t i) {
@@ -183,10 +183,10 @@ void FirewallStage::prepare(PacketBatch& batch, uint16_t i) {
   f.side = lo ? 0 : 1;
 }
 
-bool FirewallStage::waits_for_pending(uint16_t i) const {
+bool FirewallStage::waits_for_pending(const ConnKey& key) const {
   for (const Pending* p : {&v4_, &v6_}) {
     for (uint16_t k = 0; k < p->count; ++k) {
-      if (frames_[p->index[k]].key == frames_[i].key) return true;
+      if (frames_[p->index[k]].key == key) return true;
     }
   }
   return false;
@@ -196,17 +196,24 @@ void FirewallStage::screen(PacketBatch& batch, uint16_t i, uint16_t* deferred,
                            uint16_t& n_deferred) {
   const PacketMeta& m = batch.meta[i];
   Frame& f = frames_[i];
-  if (!m.is_fragment && track(batch, i)) return;
   // An earlier frame of this burst on the same connection is still before the policy (a reply
-  // in the same burst as its request): decide that one first.
-  if (!m.is_fragment && waits_for_pending(i)) {
+  // in the same burst as its request, frames after a reopening SYN): decide that one first.
+  if (!m.is_fragment && waits_for_pending(f.key)) {
     deferred[n_deferred++] = i;
     return;
   }
+  if (!m.is_fragment && track(batch, i)) return;
   const bool icmp = f.proto == kProtoIcmp || f.proto == kProtoIcmpv6;
-  if (f.l4 != nullptr && icmp && is_icmp_error(f.proto, f.l4[0]) && related_icmp_error(m, f.data)) {
-    counters_.fw_related++;
-    return;
+  ConnKey quoted;
+  if (f.l4 != nullptr && icmp && is_icmp_error(f.proto, f.l4[0]) && quoted_key(m, f.data, quoted)) {
+    if (conns_.find(quoted) != nullptr) {
+      counters_.fw_related++;
+      return;
+    }
+    if (waits_for_pending(quoted)) {  // about a connection this burst is opening
+      deferred[n_deferred++] = i;
+      return;
+    }
   }
   if (f.proto == kProtoTcp && !m.is_fragment &&
       (f.l4 == nullptr || (f.l4[13] & (kTcpSyn | kTcpAck | kTcpRst | kTcpFin)) != kTcpSyn)) {

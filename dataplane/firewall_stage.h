@@ -36,11 +36,12 @@ class FirewallStage {
   void prepare(PacketBatch& batch, uint16_t i);
   // Passes, drops, defers (to the next round) or queues frame i for the policy.
   void screen(PacketBatch& batch, uint16_t i, uint16_t* deferred, uint16_t& n_deferred);
-  bool waits_for_pending(uint16_t i) const;
+  bool waits_for_pending(const ConnKey& key) const;
   // Handles a frame of a known connection; false if it has none (then it goes to the policy).
   bool track(PacketBatch& batch, uint16_t i);
   void decide(PacketBatch& batch, uint16_t i, PolicyAction action);
-  bool related_icmp_error(const PacketMeta& m, const uint8_t* frame) const;
+  // The connection an ICMP error quotes; false when the quote is cut short.
+  bool quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const;
 
   const PolicyClassifier& policy_;
   ConnTable& conns_;

@@ -33,8 +33,9 @@ uint64_t ReplayMerger::timestamp_us(const rte_mbuf* m) const {
   return *RTE_MBUF_DYNFIELD(m, ts_offset_, const rte_mbuf_timestamp_t*);
 }
 
-bool ReplayMerger::next(PacketBatch& batch) {
+bool ReplayMerger::next(PacketBatch& batch, uint64_t before_us) {
   batch.clear();
+  pending_ = false;
   while (batch.count < kBurstSize) {
     Queue* best = nullptr;
     uint64_t best_ts = 0;
@@ -48,6 +49,11 @@ bool ReplayMerger::next(PacketBatch& batch) {
       }
     }
     if (best == nullptr) break;
+    if (best_ts >= before_us) {  // the caller has work to do at this time first
+      pending_ = true;
+      next_ts_us_ = best_ts;
+      break;
+    }
     batch.pkts[batch.count] = best->pkts[best->head++];
     batch.meta[batch.count].in_port = best->input.port;
     batch.meta[batch.count].time_us = best_ts;

@@ -17,8 +17,12 @@ class ReplayMerger {
   ReplayMerger(const std::vector<RxPort>& inputs, int timestamp_offset, uint64_t timestamp_flag);
   ~ReplayMerger();
 
-  // Fills `batch` with the next frames in time order (in_port and time_us set); false at the end.
-  bool next(PacketBatch& batch);
+  // Fills `batch` with the next frames in time order (in_port and time_us set), stopping before
+  // the first frame stamped at or after `before_us`; false when the batch is empty. Then
+  // pending() tells whether frames remain (from next_timestamp_us() on) or the captures ended.
+  bool next(PacketBatch& batch, uint64_t before_us = UINT64_MAX);
+  bool pending() const { return pending_; }
+  uint64_t next_timestamp_us() const { return next_ts_us_; }
   uint64_t last_timestamp_us() const { return last_ts_us_; }
 
  private:
@@ -36,6 +40,8 @@ class ReplayMerger {
   int ts_offset_;
   uint64_t ts_flag_;
   uint64_t last_ts_us_ = 0;
+  bool pending_ = false;
+  uint64_t next_ts_us_ = 0;
 };
 
 }  // namespace vigil
