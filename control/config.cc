@@ -18,12 +18,41 @@ namespace {
 
 using detail::Reader;
 
+// Idle timeouts in seconds, named as OVS's timeout policies name them.
+void read_timeouts(const Reader& r, const YAML::Node& node, ConnTimeouts& t) {
+  if (!node.IsDefined()) return;
+  const std::pair<const char*, uint32_t*> fields[] = {{"tcp_syn_sent", &t.tcp.tcp_syn_sent},
+                                                      {"tcp_syn_recv", &t.tcp.tcp_syn_recv},
+                                                      {"tcp_established", &t.tcp.tcp_established},
+                                                      {"tcp_fin_wait", &t.tcp.tcp_fin_wait},
+                                                      {"tcp_time_wait", &t.tcp.tcp_time_wait},
+                                                      {"tcp_close", &t.tcp.tcp_close},
+                                                      {"udp_first", &t.udp_first},
+                                                      {"udp_multiple", &t.udp_multiple},
+                                                      {"icmp_first", &t.icmp_first},
+                                                      {"icmp_reply", &t.icmp_reply},
+                                                      {"other_first", &t.other_first},
+                                                      {"other_multiple", &t.other_multiple}};
+  r.check_keys(node, "switch.conntrack.timeouts",
+               {"tcp_syn_sent", "tcp_syn_recv", "tcp_established", "tcp_fin_wait", "tcp_time_wait",
+                "tcp_close", "udp_first", "udp_multiple", "icmp_first", "icmp_reply", "other_first",
+                "other_multiple"});
+  for (const auto& [key, value] : fields) {
+    if (node[key]) {
+      *value = static_cast<uint32_t>(
+          r.number(node[key], std::string("switch.conntrack.timeouts.") + key, 1, 7 * 86400));
+    }
+  }
+}
+
 void read_settings(const Reader& r, const YAML::Node& node, SwitchSettings& s) {
   if (!node.IsDefined()) return;
   r.check_keys(node, "switch",
                {"max_frame", "mac_aging_s", "mac_table_size", "workers", "conntrack"});
   if (const YAML::Node ct = node["conntrack"]) {
-    r.check_keys(ct, "switch.conntrack", {"size", "vm_max_connections", "vm_max_new_per_second"});
+    r.check_keys(ct, "switch.conntrack",
+                 {"size", "vm_max_connections", "vm_max_new_per_second", "timeouts"});
+    read_timeouts(r, ct["timeouts"], s.timeouts);
     if (ct["size"]) s.conntrack_size = r.number(ct["size"], "switch.conntrack.size", 64, 1 << 24);
     if (ct["vm_max_connections"]) {
       s.vm_max_connections =

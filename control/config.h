@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "dataplane/conn_table.h"
 #include "dataplane/port_spec.h"
 #include "tenancy/tenant_spec.h"
 
@@ -22,6 +23,7 @@ struct SwitchSettings {
   uint32_t conntrack_size = 65536;     // connections tracked, all tenants together
   uint32_t vm_max_connections = 0;     // per VM port; 0: no limit
   uint32_t vm_max_new_per_second = 0;  // per VM port; 0: no limit
+  ConnTimeouts timeouts;               // idle timeouts, OVS's defaults unless set
 };
 
 struct Config {

@@ -35,6 +35,11 @@
 namespace {
 
 std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+void on_reload_signal(int) {
+  g_reload.store(true);
+}
 
 void on_signal(int) {
   g_stop.store(true);
@@ -115,6 +120,41 @@ unsigned mbuf_count(const vigil::Config& config) {
   return size - 1;
 }
 
+// SIGHUP: rebuilds every tenant's policy from the config file off the fast path, publishes it
+// with one atomic store, and frees the old one once every worker has moved past it (RCU): no
+// packet is lost or held. Tracked connections keep the verdict they were opened with.
+// Only policies and groups may change; anything else needs a restart.
+void reload_policy(const std::string& path, const vigil::TenancySpec& running,
+                   vigil::FirewallContext& firewall, vigil::ConnTable& conns,
+                   std::unique_ptr<vigil::PolicyClassifier>& current) {
+  using namespace vigil;
+  try {
+    const Config fresh = load_config(path);
+    bool same = fresh.tenancy.tenants.size() == running.tenants.size();
+    for (size_t t = 0; same && t < running.tenants.size(); ++t) {
+      same = fresh.tenancy.tenants[t].name == running.tenants[t].name &&
+             fresh.tenancy.tenants[t].policy.present == running.tenants[t].policy.present;
+    }
+    if (!same) {
+      std::cerr << "vigild: SIGHUP: tenants or which of them have a policy changed; restart "
+                   "vigild for that. Policy kept.\n";
+      return;
+    }
+    std::string error;
+    std::unique_ptr<PolicyClassifier> next = PolicyClassifier::build(fresh.tenancy, &error);
+    if (!next) {
+      std::cerr << "vigild: SIGHUP: policy not reloaded: " << error << "\n";
+      return;
+    }
+    firewall.policy.store(next.get(), std::memory_order_release);
+    conns.synchronize();
+    current = std::move(next);  // the old classifier goes now that no worker holds it
+    std::cerr << "vigild: SIGHUP: policy reloaded (" << current->rule_count() << " rules)\n";
+  } catch (const std::exception& e) {
+    std::cerr << "vigild: SIGHUP: policy not reloaded: " << e.what() << "\n";
+  }
+}
+
 int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* pool, int ts_offset,
                uint64_t ts_flag) {
   using namespace vigil;
@@ -145,7 +185,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     const SwitchSettings& s = config.settings;
     conns = std::make_unique<ConnTable>("vigil_conns", s.conntrack_size, workers,
                                         ConnLimits{s.vm_max_connections, s.vm_max_new_per_second},
-                                        ConnTimeouts{});
+                                        s.timeouts);
     std::cerr << "vigild: connection table: " << conns->capacity() << " connections, "
               << conns->memory_bytes() / (1024 * 1024) << " MiB ("
               << conns->memory_bytes() / conns->capacity() << " B per connection)\n";
@@ -205,6 +245,13 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     uint64_t last_report = clock_us();
     uint64_t last_sweep = clock_us();
     while (!g_stop.load()) {
+      if (g_reload.exchange(false)) {
+        if (firewall) {
+          reload_policy(opt.config, config.tenancy, *firewall, *conns, policy);
+        } else {
+          std::cerr << "vigild: SIGHUP: no tenant has a policy, nothing to reload\n";
+        }
+      }
       usleep(100'000);
       if (conns && clock_us() - last_sweep >= 1'000'000) {
         conns->sweep(clock_us());  // its rte_hash deletes never wait on the workers
@@ -277,5 +324,6 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  std::signal(SIGHUP, on_reload_signal);
   return run(config, opt);
 }

@@ -104,6 +104,10 @@ void ConnTable::quiescent(unsigned id) {
   rte_rcu_qsbr_quiescent(rcu_, id);
 }
 
+void ConnTable::synchronize() {
+  rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
+}
+
 Conn* ConnTable::find(const ConnKey& key) const {
   const int32_t pos = rte_hash_lookup(hash_, &key);
   if (pos < 0) return nullptr;

@@ -94,6 +94,9 @@ class ConnTable {
   void register_worker(unsigned id);
   void unregister_worker(unsigned id);
   void quiescent(unsigned id);
+  // Control thread: returns once every registered worker has passed a quiescent state, so
+  // nothing it read before the call (a replaced policy, say) is still in use.
+  void synchronize();
 
   // The live entry for `key`, or null. The caller locks conn->lock to use its state.
   Conn* find(const ConnKey& key) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/reject_reply.h"
+
 namespace vigil {
 namespace {
 
@@ -45,7 +47,7 @@ ConnKey key_of(uint16_t tenant, uint8_t family, uint8_t proto, const uint8_t* ip
 
 }  // namespace
 
-FirewallStage::FirewallStage(const PolicyClassifier& policy, ConnTable& conns,
+FirewallStage::FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
                              std::vector<bool> filtered, std::vector<bool> vm_port,
                              WorkerCounters& counters)
     : policy_(policy),
@@ -116,6 +118,22 @@ bool FirewallStage::track(PacketBatch& batch, uint16_t i) {
   return true;
 }
 
+void FirewallStage::answer_reject(PacketBatch& batch, uint16_t i) {
+  rte_mbuf* mb = batch.pkts[i];
+  PacketMeta& m = batch.meta[i];
+  const uint32_t len =
+      build_reject_reply(rte_pktmbuf_mtod(mb, const uint8_t*), rte_pktmbuf_data_len(mb), m, reply_);
+  if (len == 0) return;
+  // The rejected frame is spent: its buffer carries the reply (2 KB of room, a reply is less).
+  mb->data_off = RTE_PKTMBUF_HEADROOM;
+  mb->data_len = static_cast<uint16_t>(len);
+  mb->pkt_len = len;
+  std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), reply_, len);
+  m.reply = true;
+  m.tagged = false;  // built untagged; egress tags it for a trunk
+  m.out_port = m.in_port;
+}
+
 void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) {
   if (action == PolicyAction::kDeny) {
     batch.drop(i, DropReason::kPolicyDeny);
@@ -123,6 +141,7 @@ void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) 
   }
   if (action == PolicyAction::kReject) {
     batch.drop(i, DropReason::kPolicyReject);
+    answer_reject(batch, i);
     return;
   }
   const PacketMeta& m = batch.meta[i];
@@ -243,6 +262,7 @@ void FirewallStage::process(PacketBatch& batch) {
     prepare(batch, i);
     todo[n_todo++] = i;
   }
+  const PolicyClassifier* policy = policy_.load(std::memory_order_acquire);
   // Rounds: frames waiting on an earlier frame's connection go again once it is decided. Each
   // round decides at least one frame, so this ends; with no replies in the burst it is one round.
   while (n_todo > 0) {
@@ -251,12 +271,12 @@ void FirewallStage::process(PacketBatch& batch) {
     uint16_t n_deferred = 0;
     for (uint16_t k = 0; k < n_todo; ++k) screen(batch, todo[k], deferred, n_deferred);
     // One policy classification per family for the whole round.
-    if (v4_.count > 0) policy_.classify_v4(v4_.keys, v4_.count, v4_.results);
-    if (v6_.count > 0) policy_.classify_v6(v6_.keys, v6_.count, v6_.results);
+    if (v4_.count > 0) policy->classify_v4(v4_.keys, v4_.count, v4_.results);
+    if (v6_.count > 0) policy->classify_v6(v6_.keys, v6_.count, v6_.results);
     for (Pending* p : {&v4_, &v6_}) {
       for (uint16_t k = 0; k < p->count; ++k) {
         const uint16_t i = p->index[k];
-        decide(batch, i, policy_.action_of(batch.meta[i].tenant, p->results[k]));
+        decide(batch, i, policy->action_of(batch.meta[i].tenant, p->results[k]));
       }
     }
     std::copy(deferred, deferred + n_deferred, todo);

@@ -9,11 +9,13 @@
 // Non-first IP fragments carry no ports: they are classified with ports 0 and open nothing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
 #include "dataplane/conn_table.h"
 #include "dataplane/packet_batch.h"
+#include "dataplane/reject_reply.h"
 #include "dataplane/worker_counters.h"
 #include "tenancy/policy_compiler.h"
 
@@ -22,8 +24,10 @@ namespace vigil {
 class FirewallStage {
  public:
   // filtered[t]: tenant t has a policy. vm_port[p]: port p is a VM port (limits are charged).
-  FirewallStage(const PolicyClassifier& policy, ConnTable& conns, std::vector<bool> filtered,
-                std::vector<bool> vm_port, WorkerCounters& counters);
+  // `policy` is republished by the control thread on reload; a burst uses the one it loaded at
+  // its start, and the old one is freed once every worker has passed a quiescent state.
+  FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
+                std::vector<bool> filtered, std::vector<bool> vm_port, WorkerCounters& counters);
   void process(PacketBatch& batch);
 
  private:
@@ -40,10 +44,12 @@ class FirewallStage {
   // Handles a frame of a known connection; false if it has none (then it goes to the policy).
   bool track(PacketBatch& batch, uint16_t i);
   void decide(PacketBatch& batch, uint16_t i, PolicyAction action);
+  // Turns a rejected frame into its TCP RST / ICMP unreachable (reject_reply.h), when one is due.
+  void answer_reject(PacketBatch& batch, uint16_t i);
   // The connection an ICMP error quotes; false when the quote is cut short.
   bool quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const;
 
-  const PolicyClassifier& policy_;
+  const std::atomic<const PolicyClassifier*>& policy_;
   ConnTable& conns_;
   std::vector<bool> filtered_;
   std::vector<bool> vm_port_;
@@ -61,6 +67,7 @@ class FirewallStage {
   AclKeyV4 keys_v4_[kBurstSize];
   AclKeyV6 keys_v6_[kBurstSize];
   Pending v4_, v6_;
+  uint8_t reply_[kRejectReplyMax];
 };
 
 }  // namespace vigil

@@ -33,6 +33,7 @@ struct PacketMeta {
   // Later stages.
   uint16_t tenant = kNoTenant;
   uint16_t out_port = kNoPort;  // a port index, kFloodPort, or kNoPort
+  bool reply = false;  // dropped, and the mbuf now holds a reply to send back out of in_port
   DropReason drop = DropReason::kNone;
 };
 

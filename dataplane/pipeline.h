@@ -26,7 +26,7 @@ namespace vigil {
 
 // What a worker needs for the stateful firewall (absent when no tenant has a policy).
 struct FirewallContext {
-  const PolicyClassifier* policy;
+  std::atomic<const PolicyClassifier*> policy;  // swapped on reload (vigild, SIGHUP)
   ConnTable* conns;
   std::vector<bool> filtered;  // per tenant
   std::vector<bool> vm_port;   // per port
@@ -47,6 +47,10 @@ class Pipeline {
   // Frames carry their ingress port and arrival time in batch.meta[i].
   void process(PacketBatch& batch);
   void flush() { tx_.flush(); }
+  // Between polling rounds, busy or not: this worker holds nothing shared (RCU quiescent state).
+  void quiescent() {
+    if (conns_ != nullptr) conns_->quiescent(worker_);
+  }
 
   const WorkerCounters& counters() const { return counters_; }
 

@@ -83,7 +83,11 @@ void TxStage::process(PacketBatch& batch) {
     if (!batch.alive(i)) {
       count_drop(meta.in_port, meta.drop);
       counters_.dropped++;
-      rte_pktmbuf_free(m);
+      if (meta.reply && links_.up(meta.in_port)) {
+        emit(meta.in_port, m, meta);  // a firewall reject's answer, back to the sender
+      } else {
+        rte_pktmbuf_free(m);
+      }
       continue;
     }
     if (meta.tagged) strip_vlan_tag(m);  // frames travel untagged; egress adds the tag it needs

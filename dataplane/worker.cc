@@ -42,6 +42,7 @@ void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
       }
       pipeline.process(batch);
     }
+    pipeline.quiescent();
     if (now - last_drain > drain_cycles) {
       pipeline.flush();
       last_drain = now;

@@ -1,17 +1,26 @@
-"""Cases `firewall_policy`, `firewall_tcp`, `firewall_limits`, `firewall_rate`: the stateful
-firewall (CONTRACT.md, Firewall).
+"""Cases `firewall_policy`, `firewall_tcp`, `firewall_limits`, `firewall_rate`, `firewall_reject`: the
+stateful firewall (CONTRACT.md, Firewall).
 
 Called by pcaps/generate.py (CASES). The firewall is not modelled: every IPv4/IPv6 frame of a
 tenant with a policy states its firewall outcome by construction (`ok`: passes, then the bridge
 model decides where it goes; `no(reason)`: dropped with that reason, teaching nothing), and
 switch_model.py insists on an outcome for exactly those frames. The comments give the reasoning
 (rule matched, connection state, TCP tracker rule of dataplane/tcp_tracker.h).
+
+A `policy_reject` frame is answered (CONTRACT.md, Firewall, Reject replies): reject_reply()
+builds the exact reply with struct (and cross-checks it against scapy's build), and Fw.no()
+appends it to the ingress port's expected output at the rejected frame's place; the case states
+the kind of reply it intends (or None) and the builder asserts it.
 """
-from scapy.all import ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoReply, \
-    ICMPv6EchoRequest, IPv6, Raw
+import struct
+
+from scapy.all import ICMP, IP, TCP, UDP, Dot1Q, Ether, ICMPv6DestUnreach, ICMPv6EchoReply, \
+    ICMPv6EchoRequest, ICMPv6ND_NS, IPv6, Raw
 
 from caselib import Case, make_config
-from frames import Host, arp_request, ipv4, l2, neighbor_advert, neighbor_solicit, pad
+from caselib import BCAST_HOST
+from frames import Host, arp_request, ext_h, ipv4, ipv6, l2, neighbor_advert, neighbor_solicit, \
+    pad, tag, udp_h
 
 US = 1_000_000
 
@@ -68,8 +77,15 @@ class Fw:
     def ok(self, h, frame, to=None):
         self.c.sendh(h, frame, to=to, fw="pass")
 
-    def no(self, h, frame, reason):
-        self.c.sendh(h, frame, expect=reason, fw=reason)
+    def no(self, h, frame, reason, reply=None, pcp=0):
+        """reply: for policy_reject, the kind of answer intended ("rst", "icmp", "icmp6" or
+        None: no answer); it goes back out of the ingress port, in capture order."""
+        self.c.sendh(h, frame, pcp=pcp, expect=reason, fw=reason)
+        reject(self.c, reason, reply)
+
+    def raw_no(self, port, frame, reason, reply=None):   # a frame sent as is (priority tags)
+        self.c.send(port, frame, expect=reason, fw=reason)
+        reject(self.c, reason, reply)
 
     def plain(self, h, frame, to=None, expect=None):   # not filtered (ARP, tenant without policy)
         self.c.sendh(h, frame, to=to, expect=expect)
@@ -85,6 +101,159 @@ class Fw:
         self.ok(b, t(b, a, dp, sp, "SA", isn_b, isn_a + 1))
         self.ok(a, t(a, b, sp, dp, "A", isn_a + 1, isn_b + 1))
         return isn_a + 1, isn_b + 1
+
+
+# ------------------------------------------------------------------------------ reject replies
+def _csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def _with_csum(b, at):
+    return b[:at] + struct.pack("!H", _csum(b)) + b[at + 2:]
+
+
+def _ip4_reply_header(src, dst, proto, total):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, total, 0, 0x4000, 64, proto, 0, src, dst)
+    return _with_csum(h, 10)
+
+
+def _ip6_reply_header(src, dst, nh, plen):
+    return struct.pack("!IHBB", 0x60000000, plen, nh, 64) + src + dst
+
+
+def _tcp_rst(l4, plen):
+    """RST answering the TCP segment l4 (header + plen bytes of payload): header without
+    checksum."""
+    sport, dport, seq, ack, off, flags = struct.unpack("!HHIIBB", l4[:14])
+    if flags & 0x10:                                        # ACK: RST with seq = its ack
+        r_seq, r_ack, r_flags = ack, 0, 0x04
+    else:
+        r_seq, r_ack, r_flags = 0, (seq + plen + (flags & 2 and 1) + (flags & 1)) % 2**32, 0x14
+    return struct.pack("!HHIIBBHHH", dport, sport, r_seq, r_ack, 5 << 4, r_flags, 0, 0, 0)
+
+
+def _ip6_upper(p):
+    """(next header, offset of the upper-layer header, non-first fragment) of an IPv6 packet."""
+    nh, off, plen = p[6], 40, 40 + struct.unpack("!H", p[4:6])[0]
+    while nh in (0, 43, 60, 44, 51):
+        if nh == 44:
+            if struct.unpack("!H", p[off + 2:off + 4])[0] >> 3:
+                return nh, off, True
+            nh, off = p[off], off + 8
+            continue
+        nh, off = p[off], off + ((p[off + 1] + 2) * 4 if nh == 51 else (p[off + 1] + 1) * 8)
+    assert off <= plen
+    return nh, off, False
+
+
+def reject_reply(cfg, port, frame):
+    """(kind, bytes) of vigild's answer to `frame`, received on `port` and dropped
+    policy_reject, or (None, None) when none is due (CONTRACT.md, Reject replies)."""
+    dst, src = frame[0:6], frame[6:12]
+    etype, off, pcp, vid = struct.unpack("!H", frame[12:14])[0], 14, 0, 0
+    if etype == 0x8100:
+        tci = struct.unpack("!H", frame[14:16])[0]
+        pcp, vid, etype, off = tci >> 13, tci & 0xFFF, struct.unpack("!H", frame[16:18])[0], 18
+    p = frame[off:]
+    if dst[0] & 1:
+        return None, None                                   # multicast / broadcast destination
+    if etype == 0x0800:
+        hl, tl = (p[0] & 15) * 4, struct.unpack("!H", p[2:4])[0]
+        proto, l4 = p[9], p[hl:tl]
+        if struct.unpack("!H", p[6:8])[0] & 0x1FFF:
+            return None, None                               # non-first fragment
+        s_ip, d_ip = p[12:16], p[16:20]
+        if proto == 1 and l4[0] in (3, 4, 5, 11, 12):
+            return None, None                               # ICMP error
+        if proto == 6:
+            if l4[13] & 0x04:
+                return None, None                           # RST
+            t = _tcp_rst(l4, len(l4) - (l4[12] >> 4) * 4)
+            t = t[:16] + struct.pack("!H", _csum(d_ip + s_ip + struct.pack("!BBH", 0, 6, 20) + t)) + t[18:]
+            kind, ip = "rst", _ip4_reply_header(d_ip, s_ip, 6, 40) + t
+        else:
+            quoted = p[:hl] + l4[:8]
+            icmp = _with_csum(struct.pack("!BBHI", 3, 13, 0, 0) + quoted, 2)
+            kind, ip = "icmp", _ip4_reply_header(d_ip, s_ip, 1, 28 + len(quoted)) + icmp
+    elif etype == 0x86DD:
+        nh, l4off, later_fragment = _ip6_upper(p)
+        if later_fragment:
+            return None, None
+        end = 40 + struct.unpack("!H", p[4:6])[0]
+        l4 = p[l4off:end]
+        s_ip, d_ip = p[8:24], p[24:40]
+        if nh == 58 and (1 <= l4[0] <= 4 or (l4[0] >= 128 and l4[0] != 128)):
+            return None, None                               # ICMPv6 error, ND, MLD, echo reply...
+        if nh == 6:
+            if l4[13] & 0x04:
+                return None, None
+            t = _tcp_rst(l4, len(l4) - (l4[12] >> 4) * 4)
+            pseudo = d_ip + s_ip + struct.pack("!I3xB", 20, 6)
+            t = t[:16] + struct.pack("!H", _csum(pseudo + t)) + t[18:]
+            kind, ip = "rst", _ip6_reply_header(d_ip, s_ip, 6, 20) + t
+        else:
+            quoted = p[:end][:1232]
+            icmp = struct.pack("!BBHI", 1, 1, 0, 0) + quoted
+            pseudo = d_ip + s_ip + struct.pack("!I3xB", len(icmp), 58)
+            icmp = icmp[:2] + struct.pack("!H", _csum(pseudo + icmp)) + icmp[4:]
+            kind, ip = "icmp6", _ip6_reply_header(d_ip, s_ip, 58, len(icmp)) + icmp
+    else:
+        raise AssertionError("policy_reject of a non-IP frame")
+    reply = src + dst + struct.pack("!H", etype) + ip
+    tr = cfg.trunks.get(port)
+    if tr is not None:                                      # like any frame leaving the trunk
+        vlan = vid if vid else tr[0]
+        if vlan != tr[0]:
+            reply = tag(reply, vlan, pcp)
+    _scapy_check(kind, frame, reply)
+    return kind, reply
+
+
+def _scapy_check(kind, frame, reply):
+    """The same reply built by scapy from the rejected frame's fields (an independent check)."""
+    rej, r = Ether(frame), Ether(reply)
+    eth = Ether(src=rej.dst, dst=rej.src)
+    if Dot1Q in r:
+        eth = eth / Dot1Q(prio=r[Dot1Q].prio, vlan=r[Dot1Q].vlan)
+    if IP in rej:
+        o = rej[IP]
+        ip = IP(src=o.dst, dst=o.src, id=0, flags="DF", ttl=64, tos=0)
+        raw_ip = bytes(o)[:o.len]
+    else:
+        o = rej[IPv6]
+        ip = IPv6(src=o.dst, dst=o.src, hlim=64, tc=0, fl=0)
+        raw_ip = bytes(o)[:40 + o.plen]
+    if kind == "rst":
+        t = rej[TCP]
+        plen = len(raw_ip) - (len(bytes(o)) - len(bytes(t))) - t.dataofs * 4
+        if t.flags.A:
+            l4 = TCP(sport=t.dport, dport=t.sport, seq=t.ack, ack=0, flags="R", window=0)
+        else:
+            l4 = TCP(sport=t.dport, dport=t.sport, seq=0, flags="RA", window=0,
+                     ack=(t.seq + plen + int(bool(t.flags.S)) + int(bool(t.flags.F))) % 2**32)
+    elif kind == "icmp":
+        l4 = ICMP(type=3, code=13) / Raw(raw_ip[:o.ihl * 4 + 8])
+    else:
+        l4 = ICMPv6DestUnreach(code=1) / Raw(raw_ip[:1232])
+    want = bytes(eth / ip / l4)
+    assert want == reply, "reject reply: struct and scapy builds differ\n%s\n%s" % (want.hex(), reply.hex())
+
+
+def reject(c, reason, intended):
+    """After c's last frame: if it was dropped policy_reject, expect its reply on its port."""
+    if reason != "policy_reject":
+        assert intended is None, "a reply intended for a %s drop" % reason
+        return
+    port, frame, _ = c.events[-1]
+    kind, reply = reject_reply(c.model.cfg, port, frame)
+    assert kind == intended, "frame %d: reject reply %s, intended %s" % (c.model.n - 1, kind, intended)
+    if reply is not None:
+        c.model.out[port].append((reply, c.model.n - 1))
 
 
 def _counts(c, want):
@@ -185,12 +354,13 @@ def firewall_policy():
     ok(b1, neighbor_solicit(b1, b2))                                # ICMPv6 135, 136: rules
     ok(b2, neighbor_advert(b2, b1), to=["vb1"])
 
-    # reject: dropped as policy_reject (nothing generated); the would-be replies have no connection
-    no(b4, tcp4(b4, b3, 41010, 22, "S", 100), "policy_reject")      # vb4 -> db tcp (prio 50)
+    # reject: dropped as policy_reject and answered out of the ingress port (RST|ACK to a SYN,
+    # ICMP 3/13 otherwise); the would-be replies of the far end have no connection
+    no(b4, tcp4(b4, b3, 41010, 22, "S", 100), "policy_reject", "rst")   # vb4 -> db tcp (prio 50)
     no(b3, tcp4(b3, b4, 22, 41010, "SA", 200, 101), "tcp_no_connection")
-    no(b1, udp4(b1, b3, 41011, 161, b"get"), "policy_reject")
+    no(b1, udp4(b1, b3, 41011, 161, b"get"), "policy_reject", "icmp")
     no(b3, udp4(b3, b1, 161, 41011, b"resp"), "policy_deny")
-    no(bh, udp4(bh, b3, 41012, 161, b"get"), "policy_reject")       # from the trunk too
+    no(bh, udp4(bh, b3, 41012, 161, b"get"), "policy_reject", "icmp")   # from the trunk: tagged
     # same priority: the earlier rule wins; higher priority wins whatever the order
     ok(b4, udp4(b4, b1, 41013, 7, b"echo"), to=["vb1"])
     ok(b1, udp4(b1, b4, 7, 41013, b"echo"), to=["vb4"])
@@ -438,4 +608,79 @@ def firewall_rate():
     ok(b1, udp4(b1, bh, 40200, 53), to=["uplink"])
     ok(bh, udp4(bh, b1, 53, 40200), to=["vb1"])
     _counts(c, {"conn_rate": 5})
+    c.write()
+
+
+# ------------------------------------------------------------------------------ firewall_reject
+def firewall_reject():
+    """Replies to policy_reject (CONTRACT.md, Reject replies): every kind, on VM ports, tagged
+    on a trunk (the rejected frame's PCP), untagged on its native VLAN; and the frames that
+    get none."""
+    cfg, H = make_config([("blue", 10, ["vb1", "vb2", "vb3"]), ("green", 30, ["vg1"])],
+                         trunks=[{"port": "uplink", "native_vlan": 30}])
+    cfg["tenants"][0]["policy"] = {"default": "reject", "rules": [
+        {"proto": "tcp", "dst_port": 80, "action": "allow"},
+        {"src": "vb1", "proto": "icmp", "icmp_type": 8, "action": "allow"},
+        {"proto": "udp", "dst_port": 9, "action": "deny"}]}
+    cfg["tenants"][1]["policy"] = {"default": "reject"}
+    c = Case("firewall_reject", cfg, 15)
+    f = Fw(c)
+    ok, no = f.ok, f.no
+    b1, b2, b3, g1 = H["vb1"], H["vb2"], H["vb3"], H["vg1"]
+    bh = Host(10, 0x64, "uplink")                  # tagged VLAN 10 on the trunk
+    gh = Host(30, 0x64, "uplink")                  # native VLAN 30: untagged
+    f.announce(b1, b2, b3, bh, g1, gh)
+    R = "policy_reject"
+
+    # allowed traffic is untouched; a reply takes its place among the port's other output
+    a, b = f.handshake(b1, b2, 40000, 80, 1000, 5000)
+    ok(b1, echo(b1, b2, 0x401, 1), to=["vb2"])
+    # TCP SYN: RST|ACK, seq 0, ack = seq + 1 (+ payload); the Ethernet padding is not payload
+    no(b1, tcp4(b1, b2, 40001, 22, "S", 7000), R, "rst")
+    ok(b2, tcp4(b2, b1, 80, 40000, "PA", b, a, b"between"), to=["vb1"])
+    no(b2, tcp4(b2, b3, 40002, 23, "S", 2**32 - 2, data=b"fast!"), R, "rst")  # ack wraps to 4
+    no(b3, tcp6(b3, b1, 40003, 22, "S", 123456), R, "rst")
+    no(bh, tcp4(bh, b1, 50000, 22, "S", 99), R, "rst", pcp=5)     # trunk: VLAN 10, PCP 5 kept
+    no(bh, tcp6(bh, b2, 50001, 443, "S", 1, data=b"tfo"), R, "rst", pcp=1)
+    # anything else IPv4: ICMP 3/13 quoting the IP header (options included) + 8 bytes
+    no(b1, udp4(b1, b2, 40004, 161, b"get"), R, "icmp")
+    no(b2, l2(b2.mac, b3.mac, 0x0800, ipv4(b2, b3, 17, udp_h(40005, 162, b"with options"), ihl=7,
+                                           opts=b"\x01\x01\x01\x01\x01\x01\x01\x00")), R, "icmp")
+    no(b3, pad(l2(b3.mac, b1.mac, 0x0800, ipv4(b3, b1, 47, b"gre!"))), R, "icmp")  # quotes 4 B
+    no(b2, echo(b2, b1, 0x402, 1), R, "icmp")                      # echo request, not from vb1
+    no(b3, echo(b3, b1, 0x403, 1, reply=True), R, "icmp")          # unsolicited echo reply
+    no(bh, udp4(bh, b3, 50002, 69, b"tftp"), R, "icmp", pcp=7)
+    # anything else IPv6: ICMPv6 1/1 quoting the packet as declared, at most 1232 bytes
+    no(b1, udp6(b1, b2, 40006, 161, b"get6") + b"trailing junk", R, "icmp6")
+    no(b2, echo6(b2, b3, 0x404, 1), R, "icmp6")
+    no(b3, l2(b3.mac, b2.mac, 0x86DD, ipv6(b3, b2, 0, ext_h(17, 0) + udp_h(40007, 5353, b"hbh"))),
+       R, "icmp6")                                                 # behind a hop-by-hop header
+    no(bh, udp6(bh, b1, 50003, 514, bytes(range(256)) * 5 + bytes(20)), R, "icmp6", pcp=3)
+    # no reply: multicast/broadcast destination, non-first fragment, ICMP errors, ICMPv6 >= 128
+    # other than an echo request
+    no(b1, udp4(b1, BCAST_HOST(10), 40008, 161, b"bcast"), R)       # ff:..:ff, 10.0.10.255
+    no(b2, bytes(Ether(src=b2.mac, dst="33:33:00:01:00:02") / IPv6(src=b2.ip6, dst="ff02::1:2") /
+                 UDP(sport=40009, dport=161) / Raw(b"mcast")), R)
+    no(b1, l2(b1.mac, b2.mac, 0x0800, ipv4(b1, b2, 17, b"tail of a datagram", frag=100)), R)
+    no(b2, l2(b2.mac, b3.mac, 0x86DD, ipv6(b2, b3, 44, struct.pack("!BBHI", 17, 0, 100 << 3, 7) +
+                                             b"tail of a v6 datagram")), R)
+    no(b3, icmp_error(b3, b1, udp4(b1, b3, 40010, 53)), R)         # unrelated: rejected, silent
+    no(bh, icmp_error(bh, b2, udp4(b2, bh, 40011, 53), 11, 0), R, pcp=2)
+    no(b1, icmp_error(b1, b2, udp4(b2, b1, 40012, 53), 4, 0), R)   # source quench
+    no(b2, icmp6_error(b2, b3, udp6(b3, b2, 40013, 53)), R)
+    no(b3, echo6(b3, b1, 0x405, 1, reply=True), R)                 # 129
+    no(b1, bytes(Ether(src=b1.mac, dst=b2.mac) / IPv6(src=b1.ip6, dst=b2.ip6, hlim=255) /
+                 ICMPv6ND_NS(tgt=b2.ip6)), R)                      # unicast NS (135)
+    no(b2, udp4(b2, b3, 40014, 9, b"denied"), "policy_deny")       # deny: never answered
+    no(b1, tcp4(b1, b2, 40015, 22, "R", 1), "tcp_no_connection")   # a RST never reaches the policy
+
+    # green (native VLAN of the trunk): untagged replies on the trunk, even to a priority tag
+    no(gh, udp4(gh, g1, 50004, 161, b"native"), R, "icmp")
+    f.raw_no("uplink", tag(tcp4(gh, g1, 50005, 22, "S", 42), 0, 6), R, "rst")
+    f.raw_no("vg1", tag(udp6(g1, gh, 40016, 161, b"prio-tagged"), 0, 3), R, "icmp6")
+    # a rejected frame teaches nothing: a host whose only frames were rejected stays unknown
+    bh2 = Host(10, 0x65, "uplink")
+    no(bh2, udp4(bh2, b1, 50006, 161, b"first"), R, "icmp")
+    ok(b1, tcp4(b1, bh2, 40017, 80, "S", 1), to=["vb2", "vb3", "uplink"])  # floods
+    _counts(c, {"policy_reject": 29, "policy_deny": 1, "tcp_no_connection": 1})
     c.write()

@@ -396,7 +396,8 @@ CASES = {"two_tenants": two_tenants, "unknown_vlan": unknown_vlan, "malformed": 
          "priority_tags": cases_aging_prio.priority_tags,
          "port_security": cases_port_security.port_security,
          "firewall_policy": cases_firewall.firewall_policy, "firewall_tcp": cases_firewall.firewall_tcp,
-         "firewall_limits": cases_firewall.firewall_limits, "firewall_rate": cases_firewall.firewall_rate}
+         "firewall_limits": cases_firewall.firewall_limits, "firewall_rate": cases_firewall.firewall_rate,
+         "firewall_reject": cases_firewall.firewall_reject}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)

@@ -66,6 +66,20 @@ TEST(Config, ParsesVhostUserPorts) {
   EXPECT_EQ(c.ports[1].queues, 2);
 }
 
+TEST(Config, ReadsConntrackSettings) {
+  const Config c = parse_config(good_with("max_frame: 1500",
+                                          "max_frame: 1500\n  conntrack: {size: 4096, "
+                                          "vm_max_connections: 10, timeouts: {udp_first: 5}}"),
+                                "test.yaml", "/base");
+  EXPECT_EQ(c.settings.conntrack_size, 4096u);
+  EXPECT_EQ(c.settings.vm_max_connections, 10u);
+  EXPECT_EQ(c.settings.timeouts.udp_first, 5u);
+  EXPECT_EQ(c.settings.timeouts.tcp.tcp_established, 86400u);  // OVS's default kept
+  EXPECT_NE(error_of(good_with("max_frame: 1500", "conntrack: {timeouts: {udp_frist: 5}}"))
+                .find("unknown key"),
+            std::string::npos);
+}
+
 TEST(Config, ErrorsNameTheLineAndKey) {
   const std::string e = error_of(good_with("max_frame: 1500", "max_frme: 1500"));
   EXPECT_NE(e.find("test.yaml:3:"), std::string::npos) << e;

@@ -11,8 +11,6 @@ namespace {
 
 using namespace vigil::test;
 
-[[maybe_unused]] auto* const kEal = ::testing::AddGlobalTestEnvironment(new EalEnvironment);
-
 constexpr uint8_t kTcp = 6, kUdp = 17, kIcmp = 1, kIcmp6 = 58;
 constexpr uint16_t kBlue = 0, kRed = 1;
 

@@ -1,11 +1,10 @@
-// Shared by the policy classifier tests: an EAL for rte_acl, packets as the tests describe them,
-// and a brute-force reference matcher written straight from the policy's meaning.
+// Shared by the policy classifier tests (in vigil_dpdk_unit_tests, whose main starts the EAL
+// rte_acl needs): packets as the tests describe them, and a brute-force reference matcher
+// written straight from the policy's meaning.
 #pragma once
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <rte_eal.h>
-#include <rte_errno.h>
 
 #include <algorithm>
 #include <array>
@@ -18,27 +17,6 @@
 #include "tenancy/policy_compiler.h"
 
 namespace vigil::test {
-
-// rte_acl allocates from DPDK's heap: initialise the EAL once per test binary, in plain memory.
-// A binary whose main() already did so (EALREADY) is fine too.
-class EalEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    char* argv[] = {const_cast<char*>("vigil_unit_tests"),
-                    const_cast<char*>("--no-huge"),
-                    const_cast<char*>("-m"),
-                    const_cast<char*>("128"),
-                    const_cast<char*>("--no-pci"),
-                    const_cast<char*>("--no-shconf"),
-                    const_cast<char*>("--no-telemetry"),
-                    const_cast<char*>("-l"),
-                    const_cast<char*>("0"),
-                    const_cast<char*>("--log-level=1")};
-    if (rte_eal_init(sizeof argv / sizeof argv[0], argv) < 0 && rte_errno != EALREADY) {
-      FAIL() << "cannot initialise DPDK's EAL: " << rte_strerror(rte_errno);
-    }
-  }
-};
 
 struct Pkt {
   uint16_t tenant = 0;
