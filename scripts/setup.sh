@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev                         # unit tests
   python3-scapy python3-yaml           # capture generator, replay and e2e test runners
   iproute2 iputils-ping                # e2e tests: network namespaces, veth, ping
-  qemu-system-x86                      # e2e tests: real guests over vhost-user (TCG)
+  qemu-system-x86 xz-utils             # e2e tests: real guests over vhost-user (TCG)
 )
 
 # The benchmark's peer switch (bench/vhost_bench.sh); large, so only on request.

@@ -37,19 +37,9 @@ if [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.gz" ] &&
   exit 0
 fi
 
-# Host packages: QEMU to run the guest, xz for compressed modules. (busybox-static is fetched
-# and unpacked like the kernel; the host copy is not used.)
-HOST_PACKAGES=(qemu-system-x86 xz-utils)
-missing=()
-for p in "${HOST_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "build_guest: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Host packages (QEMU to run the guest, xz for compressed modules) come from scripts/setup.sh;
+# busybox-static is fetched and unpacked like the kernel.
+"$(dirname "$self")/../setup.sh" >/dev/null
 
 # Resolve the versioned kernel package behind the metapackage.
 apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 || apt-get update -qq
