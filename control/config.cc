@@ -180,7 +180,8 @@ Config parse_config(const std::string& text, const std::string& origin,
   Config c;
   c.path = origin;
   if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
-  r.check_keys(root, "config", {"switch", "eal", "ports", "tenants", "trunks", "host"});
+  r.check_keys(root, "config",
+               {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant"});
   read_settings(r, root["switch"], c.settings);
 
   if (const YAML::Node eal = root["eal"]) {
@@ -276,6 +277,8 @@ Config parse_config(const std::string& text, const std::string& origin,
       }
     }
   }
+
+  if (const YAML::Node cross = root["cross_tenant"]) read_cross_tenant(r, cross, c.tenancy);
 
   if (const YAML::Node trunks = root["trunks"]) {
     if (!trunks.IsSequence()) r.fail(trunks, "trunks", "expected a list of trunks");

@@ -91,10 +91,19 @@ class PolicyReader {
                 spec_.name + "'");
   }
 
-  PolicyRule rule(const YAML::Node& node, const std::string& where) {
-    r_.check_keys(node, where,
-                  {"priority", "src", "dst", "proto", "src_port", "dst_port", "icmp_type",
-                   "icmp_code", "action"});
+ public:
+  // `src_names`: the reader whose tenant the rule's src names belong to (cross-tenant rules).
+  PolicyRule rule(const YAML::Node& node, const std::string& where,
+                  PolicyReader* src_names = nullptr) {
+    if (src_names == nullptr) {
+      r_.check_keys(node, where,
+                    {"priority", "src", "dst", "proto", "src_port", "dst_port", "icmp_type",
+                     "icmp_code", "action"});
+    } else {
+      r_.check_keys(node, where,
+                    {"from", "to", "priority", "src", "dst", "proto", "src_port", "dst_port",
+                     "icmp_type", "icmp_code", "action"});
+    }
     PolicyRule p;
     p.line = node.Mark().line + 1;
     if (!node["action"]) r_.fail(node, where, "a rule needs 'action'");
@@ -114,7 +123,9 @@ class PolicyReader {
     if (node["priority"]) {
       p.priority = static_cast<int>(r_.number(node["priority"], where + ".priority", 0, 1000000));
     }
-    if (node["src"]) p.src = endpoints(node["src"], where + ".src");
+    if (node["src"]) {
+      p.src = (src_names != nullptr ? *src_names : *this).endpoints(node["src"], where + ".src");
+    }
     if (node["dst"]) p.dst = endpoints(node["dst"], where + ".dst");
     if (const YAML::Node proto = node["proto"]) {
       const std::string s = r_.text(proto, where + ".proto");
@@ -155,6 +166,7 @@ class PolicyReader {
     return p;
   }
 
+ private:
   // A port (80) or an inclusive range ("8000-8080").
   void port_range(const YAML::Node& node, const std::string& key, uint16_t& lo, uint16_t& hi) {
     const std::string s = r_.text(node, key);
@@ -181,6 +193,29 @@ class PolicyReader {
 };
 
 }  // namespace
+
+void read_cross_tenant(const Reader& r, const YAML::Node& node, TenancySpec& spec) {
+  if (!node.IsSequence()) r.fail(node, "cross_tenant", "expected a list of rules");
+  auto tenant = [&](const YAML::Node& n, const std::string& key) -> TenantSpec& {
+    if (!n) r.fail(node, key, "a cross-tenant rule needs 'from' and 'to'");
+    const std::string name = r.text(n, key);
+    for (TenantSpec& t : spec.tenants) {
+      if (t.name == name) return t;
+    }
+    r.fail(n, key, "no tenant '" + name + "'");
+  };
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const std::string where = "cross_tenant[" + std::to_string(i) + "]";
+    if (!node[i].IsMap()) r.fail(node[i], where, "expected a rule");
+    TenantSpec& from = tenant(node[i]["from"], where + ".from");
+    TenantSpec& to = tenant(node[i]["to"], where + ".to");
+    if (&from == &to) r.fail(node[i]["to"], where + ".to", "'from' and 'to' are the same tenant");
+    PolicyReader src_reader(r, from);
+    PolicyReader dst_reader(r, to);
+    spec.cross_tenant.push_back(
+        CrossTenantRule{from.name, to.name, dst_reader.rule(node[i], where, &src_reader)});
+  }
+}
 
 void read_tenant_policy(const Reader& r, const YAML::Node& tenant, const std::string& where,
                         TenantSpec& spec) {

@@ -177,8 +177,13 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   std::unique_ptr<PolicyClassifier> policy;
   std::unique_ptr<ConnTable> conns;
   std::unique_ptr<FirewallContext> firewall;
-  for (const TenantSpec& t : config.tenancy.tenants) {
-    if (!t.policy.present) continue;
+  // Traffic from one tenant's VMs into another is always checked (denied unless a cross_tenant
+  // rule allows it), so two tenants with bound addresses enable the firewall too.
+  const AddressOwners owners(config.tenancy);
+  const bool cross_possible = config.tenancy.tenants.size() > 1 && !owners.empty();
+  bool any_policy = false;
+  for (const TenantSpec& t : config.tenancy.tenants) any_policy |= t.policy.present;
+  if (any_policy || cross_possible) {
     std::string error;
     policy = PolicyClassifier::build(config.tenancy, &error);
     if (!policy) throw std::runtime_error("policy: " + error);
@@ -195,13 +200,13 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     for (const TenantSpec& ts : config.tenancy.tenants)
       firewall->filtered.push_back(ts.policy.present);
     firewall->vm_port.assign(names.size(), false);
+    firewall->owners = cross_possible ? &owners : nullptr;
     for (const TenantSpec& ts : config.tenancy.tenants) {
       for (const VmSpec& vm : ts.vms) {
         for (size_t p = 0; p < names.size(); ++p)
           firewall->vm_port[p] = firewall->vm_port[p] || names[p] == vm.port;
       }
     }
-    break;
   }
   const ParseLimits limits{config.settings.max_frame};
   std::vector<std::unique_ptr<Pipeline>> pipelines;

@@ -49,11 +49,12 @@ ConnKey key_of(uint16_t tenant, uint8_t family, uint8_t proto, const uint8_t* ip
 
 FirewallStage::FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
                              std::vector<bool> filtered, std::vector<bool> vm_port,
-                             WorkerCounters& counters)
+                             const AddressOwners* owners, WorkerCounters& counters)
     : policy_(policy),
       conns_(conns),
       filtered_(std::move(filtered)),
       vm_port_(std::move(vm_port)),
+      owners_(owners),
       counters_(counters) {}
 
 bool FirewallStage::quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const {
@@ -136,7 +137,8 @@ void FirewallStage::answer_reject(PacketBatch& batch, uint16_t i) {
 
 void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) {
   if (action == PolicyAction::kDeny) {
-    batch.drop(i, DropReason::kPolicyDeny);
+    const bool cross = frames_[i].acl_tenant != batch.meta[i].tenant;
+    batch.drop(i, cross ? DropReason::kCrossTenantDeny : DropReason::kPolicyDeny);
     return;
   }
   if (action == PolicyAction::kReject) {
@@ -185,11 +187,12 @@ void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) 
   if (action == PolicyAction::kLog) counters_.fw_logged++;
 }
 
-void FirewallStage::prepare(PacketBatch& batch, uint16_t i) {
+void FirewallStage::prepare(PacketBatch& batch, uint16_t i, uint16_t acl_tenant) {
   const PacketMeta& m = batch.meta[i];
   Frame& f = frames_[i];
   f.data = rte_pktmbuf_mtod(batch.pkts[i], const uint8_t*);
   f.reopen = nullptr;
+  f.acl_tenant = acl_tenant;
   const uint8_t* ip = f.data + m.l3_offset;
   const bool v4 = m.l3 == L3Kind::kIpv4;
   const uint32_t ip_len = v4 ? be16(ip + 2) : 40u + be16(ip + 4);
@@ -243,10 +246,10 @@ void FirewallStage::screen(PacketBatch& batch, uint16_t i, uint16_t* deferred,
   const uint16_t l4_off = f.l4 == nullptr || m.is_fragment ? 0 : m.l4_offset;
   Pending& p = v4 ? v4_ : v6_;
   if (v4) {
-    fill_key_v4(keys_v4_[p.count], f.data, m.l3_offset, l4_off, f.proto, m.tenant);
+    fill_key_v4(keys_v4_[p.count], f.data, m.l3_offset, l4_off, f.proto, f.acl_tenant);
     p.keys[p.count] = reinterpret_cast<const uint8_t*>(&keys_v4_[p.count]);
   } else {
-    fill_key_v6(keys_v6_[p.count], f.data, m.l3_offset, l4_off, f.proto, m.tenant);
+    fill_key_v6(keys_v6_[p.count], f.data, m.l3_offset, l4_off, f.proto, f.acl_tenant);
     p.keys[p.count] = reinterpret_cast<const uint8_t*>(&keys_v6_[p.count]);
   }
   p.index[p.count++] = i;
@@ -258,8 +261,25 @@ void FirewallStage::process(PacketBatch& batch) {
   for (uint16_t i = 0; i < batch.count; ++i) {
     if (!batch.alive(i)) continue;
     const PacketMeta& m = batch.meta[i];
-    if ((m.l3 != L3Kind::kIpv4 && m.l3 != L3Kind::kIpv6) || !filtered_[m.tenant]) continue;
-    prepare(batch, i);
+    if (m.l3 != L3Kind::kIpv4 && m.l3 != L3Kind::kIpv6) continue;
+    // From another tenant's VM (routed in through a trunk): cross-tenant rules decide. Toward
+    // another tenant's VM: tracked even in a tenant without a policy, so that the answer
+    // coming back in (cross-tenant) finds its connection.
+    uint16_t acl_tenant = m.tenant;
+    bool toward_other = false;
+    if (owners_ != nullptr) {
+      const uint8_t* ip = rte_pktmbuf_mtod(batch.pkts[i], const uint8_t*) + m.l3_offset;
+      const bool v4 = m.l3 == L3Kind::kIpv4;
+      const uint16_t from = owners_->foreign_owner(m.tenant, v4, v4 ? ip + 12 : ip + 8);
+      if (from != kNoTenant) {
+        acl_tenant = from < kMaxCrossTenants && m.tenant < kMaxCrossTenants
+                         ? cross_tenant_code(from, m.tenant)
+                         : 0xffff;  // a pair no rule can name: denied
+      }
+      toward_other = owners_->foreign_owner(m.tenant, v4, v4 ? ip + 16 : ip + 24) != kNoTenant;
+    }
+    if (acl_tenant == m.tenant && !toward_other && !filtered_[m.tenant]) continue;
+    prepare(batch, i, acl_tenant);
     todo[n_todo++] = i;
   }
   const PolicyClassifier* policy = policy_.load(std::memory_order_acquire);
@@ -276,7 +296,7 @@ void FirewallStage::process(PacketBatch& batch) {
     for (Pending* p : {&v4_, &v6_}) {
       for (uint16_t k = 0; k < p->count; ++k) {
         const uint16_t i = p->index[k];
-        decide(batch, i, policy->action_of(batch.meta[i].tenant, p->results[k]));
+        decide(batch, i, policy->action_of(frames_[i].acl_tenant, p->results[k]));
       }
     }
     std::copy(deferred, deferred + n_deferred, todo);

@@ -17,6 +17,7 @@
 #include "dataplane/packet_batch.h"
 #include "dataplane/reject_reply.h"
 #include "dataplane/worker_counters.h"
+#include "tenancy/address_owners.h"
 #include "tenancy/policy_compiler.h"
 
 namespace vigil {
@@ -27,7 +28,8 @@ class FirewallStage {
   // `policy` is republished by the control thread on reload; a burst uses the one it loaded at
   // its start, and the old one is freed once every worker has passed a quiescent state.
   FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
-                std::vector<bool> filtered, std::vector<bool> vm_port, WorkerCounters& counters);
+                std::vector<bool> filtered, std::vector<bool> vm_port, const AddressOwners* owners,
+                WorkerCounters& counters);
   void process(PacketBatch& batch);
 
  private:
@@ -37,7 +39,7 @@ class FirewallStage {
     uint32_t results[kBurstSize];
     uint16_t count = 0;
   };
-  void prepare(PacketBatch& batch, uint16_t i);
+  void prepare(PacketBatch& batch, uint16_t i, uint16_t acl_tenant);
   // Passes, drops, defers (to the next round) or queues frame i for the policy.
   void screen(PacketBatch& batch, uint16_t i, uint16_t* deferred, uint16_t& n_deferred);
   bool waits_for_pending(const ConnKey& key) const;
@@ -53,6 +55,7 @@ class FirewallStage {
   ConnTable& conns_;
   std::vector<bool> filtered_;
   std::vector<bool> vm_port_;
+  const AddressOwners* owners_;
   WorkerCounters& counters_;
   // Per frame of the burst, filled by the first pass.
   struct Frame {
@@ -62,7 +65,8 @@ class FirewallStage {
     uint32_t l4_len;    // bytes of L4 header and payload, from the IP length
     const uint8_t* l4;  // the L4 header, when the parser checked one
     uint8_t proto;
-    Conn* reopen;  // an expired or TIME_WAIT/CLOSE connection this frame may start anew
+    uint16_t acl_tenant;  // the tenant, or the cross-tenant code of (sender's tenant, tenant)
+    Conn* reopen;         // an expired or TIME_WAIT/CLOSE connection this frame may start anew
   } frames_[kBurstSize];
   AclKeyV4 keys_v4_[kBurstSize];
   AclKeyV6 keys_v6_[kBurstSize];

@@ -15,8 +15,9 @@ Pipeline::Pipeline(const ParseLimits& limits, const TenancyMap& tenancy,
       bridge_(tenancy, macs),
       tx_(tenancy, links, pool, tx, counters_) {
   if (firewall != nullptr) {
-    firewall_ = std::make_unique<FirewallStage>(firewall->policy, *firewall->conns,
-                                                firewall->filtered, firewall->vm_port, counters_);
+    firewall_ =
+        std::make_unique<FirewallStage>(firewall->policy, *firewall->conns, firewall->filtered,
+                                        firewall->vm_port, firewall->owners, counters_);
     conns_ = firewall->conns;
     conns_->register_worker(worker_);
   }

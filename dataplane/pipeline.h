@@ -19,6 +19,7 @@
 #include "dataplane/packet_batch.h"
 #include "dataplane/tx_stage.h"
 #include "dataplane/worker_counters.h"
+#include "tenancy/address_owners.h"
 #include "tenancy/port_security.h"
 #include "tenancy/tenancy_map.h"
 
@@ -28,8 +29,9 @@ namespace vigil {
 struct FirewallContext {
   std::atomic<const PolicyClassifier*> policy;  // swapped on reload (vigild, SIGHUP)
   ConnTable* conns;
-  std::vector<bool> filtered;  // per tenant
-  std::vector<bool> vm_port;   // per port
+  std::vector<bool> filtered;             // per tenant
+  std::vector<bool> vm_port;              // per port
+  const AddressOwners* owners = nullptr;  // cross-tenant detection (two tenants or more)
 };
 
 class Pipeline {

@@ -21,6 +21,7 @@ from frames import (BCAST, Host, arp, arp_reply, arp_request, dhcp6_advertise, d
                     random_valid, router_advert, tag, tcp, tcp_h, udp, udp6, udp_h)
 from caselib import BCAST_HOST, Case, make_config, set_vm  # noqa: E402
 import cases_aging_prio  # noqa: E402
+import cases_cross_tenant  # noqa: E402
 import cases_firewall  # noqa: E402
 import cases_port_security  # noqa: E402
 
@@ -397,7 +398,8 @@ CASES = {"two_tenants": two_tenants, "unknown_vlan": unknown_vlan, "malformed": 
          "port_security": cases_port_security.port_security,
          "firewall_policy": cases_firewall.firewall_policy, "firewall_tcp": cases_firewall.firewall_tcp,
          "firewall_limits": cases_firewall.firewall_limits, "firewall_rate": cases_firewall.firewall_rate,
-         "firewall_reject": cases_firewall.firewall_reject}
+         "firewall_reject": cases_firewall.firewall_reject,
+         "firewall_cross_tenant": cases_cross_tenant.firewall_cross_tenant}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)

@@ -8,7 +8,8 @@ It never runs vigild. Two parts:
   * security_reason(): the port-security stage (frames from VM ports that passed every check of
     classify(), before learning). Its checks are ordered (first hit wins, as in the contract);
     the generator states the reason it intends for every frame and the model asserts it.
-  * firewall: not modelled; for the IPv4/IPv6 frames of a tenant with a policy the generator
+  * firewall: not modelled; for the IPv4/IPv6 frames of a tenant with a policy, and for
+    cross-tenant frames (source bound to another tenant's VM only: Config.cross_from), the generator
     states the firewall's outcome (fw="pass" or a FIREWALL_REASONS name) and the model applies it
     (a dropped frame teaches nothing), after asserting that the frame reaches the firewall at all.
   * Switch: per-tenant learning table, flooding, tag push/strip, counters.
@@ -24,15 +25,17 @@ DROP_REASONS = [
     "bad_ipv6_payload_length", "truncated_ipv6_ext", "truncated_tcp", "bad_tcp_data_offset",
     "truncated_udp", "bad_udp_length", "truncated_icmp", "truncated_icmpv6", "spoofed_src_mac",
     "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm", "router_advert_from_vm", "host_access",
-    "policy_deny", "policy_reject", "tcp_invalid", "tcp_no_connection", "conn_limit", "conn_rate",
-    "conn_table_full", "same_port", "flood_no_member", "dest_port_down", "port_down", "no_mbuf", "tx_full",
+    "policy_deny", "policy_reject", "cross_tenant_deny", "tcp_invalid", "tcp_no_connection",
+    "conn_limit", "conn_rate", "conn_table_full", "same_port", "flood_no_member", "dest_port_down",
+    "port_down", "no_mbuf", "tx_full",
 ]
 SECURITY_REASONS = ["spoofed_src_mac", "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm",
                     "router_advert_from_vm", "host_access"]
 # The stateful firewall (CONTRACT.md, Firewall) is not modelled: the case generator annotates every
-# IP frame of a filtered tenant with its outcome (fw="pass" or one of these) by construction.
-FIREWALL_REASONS = ["policy_deny", "policy_reject", "tcp_invalid", "tcp_no_connection",
-                    "conn_limit", "conn_rate", "conn_table_full"]
+# IP frame of a filtered tenant (and every cross-tenant IP frame) with its outcome (fw="pass" or
+# one of these) by construction.
+FIREWALL_REASONS = ["policy_deny", "policy_reject", "cross_tenant_deny", "tcp_invalid",
+                    "tcp_no_connection", "conn_limit", "conn_rate", "conn_table_full"]
 TPID_8021Q, TPID_8021AD = 0x8100, 0x88A8
 ETH_ARP, ETH_IPV4, ETH_IPV6 = 0x0806, 0x0800, 0x86DD
 IPV6_EXT = {0: "hop-by-hop", 43: "routing", 60: "destination options", 44: "fragment", 51: "AH"}
@@ -55,6 +58,7 @@ class Config:
         self.vm_port = {}                       # port -> tenant name
         self.tenant_vm_ports = {}               # tenant -> [ports] in config order
         self.binding = {}                       # VM port -> VmBinding (port security)
+        self.owners = {}                        # bound address (packed) -> [tenants], config order
         for t in cfg.get("tenants") or []:
             self.tenants[t["name"]] = int(t["vlan"])
             self.tenant_vm_ports[t["name"]] = []
@@ -64,6 +68,10 @@ class Config:
                 self.vm_port[vm["port"]] = t["name"]
                 self.tenant_vm_ports[t["name"]].append(vm["port"])
                 self.binding[vm["port"]] = VmBinding(vm)
+                for a in (vm.get("ipv4") or []) + (vm.get("ipv6") or []):   # config only, no EUI-64
+                    own = self.owners.setdefault(ipaddress.ip_address(str(a)).packed, [])
+                    if t["name"] not in own:
+                        own.append(t["name"])
         host = [ipaddress.ip_address(str(a)) for a in (cfg.get("host") or {}).get("addresses") or []]
         self.host_ipv4 = {a.packed for a in host if a.version == 4}
         self.host_ipv6 = {a.packed for a in host if a.version == 6}
@@ -77,6 +85,15 @@ class Config:
         # different ports is not observable in per-port pcaps anyway.
         for t in self.tenant_vm_ports:
             self.tenant_vm_ports[t].sort(key=self.ports.index)
+
+    def cross_from(self, tenant, info):
+        """The tenant an IP frame arriving in `tenant` comes from when it is cross-tenant traffic
+        (CONTRACT.md, Firewall, Cross-tenant traffic): its source is bound to a VM of another
+        tenant and to none of `tenant`'s (first other owner in config order); else None."""
+        etype, p = info["etype"], info["inner"]
+        src = p[12:16] if etype == ETH_IPV4 else p[8:24] if etype == ETH_IPV6 else None
+        own = self.owners.get(src, [])
+        return None if tenant in own else next(iter(own), None)
 
     def flood_ports(self, tenant):
         return self.tenant_vm_ports[tenant] + [p for p, (_, c) in self.trunks.items() if tenant in c]
@@ -388,7 +405,8 @@ class Switch:
             raise ModelError("frame %d on %s: firewall outcome %s given, but dropped earlier (%s)"
                              % (idx, port, fw, sorted(reasons)))
         if not reasons:
-            filtered = info["tenant"] in self.cfg.filtered and info["etype"] in (ETH_IPV4, ETH_IPV6)
+            filtered = info["etype"] in (ETH_IPV4, ETH_IPV6) and (
+                info["tenant"] in self.cfg.filtered or self.cfg.cross_from(info["tenant"], info) is not None)
             if filtered != (fw is not None) or fw not in (None, "pass", *FIREWALL_REASONS):
                 raise ModelError("frame %d on %s: firewall outcome %r for a frame that %s the "
                                  "firewall" % (idx, port, fw, "reaches" if filtered else "skips"))

@@ -345,6 +345,55 @@ std::unique_ptr<PolicyClassifier> PolicyClassifier::build(const TenancySpec& spe
       }
     }
   }
+  // Cross-tenant rules, one ACL "tenant" per (from, to) pair; ranked like a tenant's.
+  auto tenant_index = [&](const std::string& name) {
+    for (size_t t = 0; t < spec.tenants.size(); ++t) {
+      if (spec.tenants[t].name == name) return static_cast<int>(t);
+    }
+    return -1;
+  };
+  std::vector<size_t> order(spec.cross_tenant.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return spec.cross_tenant[a].rule.priority > spec.cross_tenant[b].rule.priority;
+  });
+  std::vector<int> cross_prio(order.size());
+  for (size_t rank = 0; rank < order.size(); ++rank) {
+    cross_prio[order[rank]] = static_cast<int>(order.size() - rank);
+  }
+  for (size_t i = 0; i < spec.cross_tenant.size(); ++i) {
+    const CrossTenantRule& x = spec.cross_tenant[i];
+    const PolicyRule& p = x.rule;
+    auto fail = [&](const std::string& what) {
+      *error = "cross-tenant rule at line " + std::to_string(p.line) + ": " + what;
+      return nullptr;
+    };
+    const int from = tenant_index(x.from), to = tenant_index(x.to);
+    if (from < 0 || to < 0) return fail("unknown tenant");
+    if (from >= kMaxCrossTenants || to >= kMaxCrossTenants) {
+      return fail("cross-tenant rules need both tenants among the first 128");
+    }
+    Endpoints src, dst;
+    std::string why;
+    if (!Expander(spec.tenants[from]).expand(p.src, src, &why)) return fail("src: " + why);
+    if (!Expander(spec.tenants[to]).expand(p.dst, dst, &why)) return fail("dst: " + why);
+    const uint16_t code = cross_tenant_code(static_cast<uint16_t>(from), static_cast<uint16_t>(to));
+    pc->rules_.push_back(CompiledRule{p.action, code, p.line, static_cast<uint32_t>(i)});
+    const auto id = static_cast<uint32_t>(pc->rules_.size());
+    pairs(src, dst, false, [&](const Cidr* s, const Cidr* d) {
+      AclRuleV4& r = v4.emplace_back();
+      common_fields(r, p, code, cross_prio[i], id, kV4Proto, kV4Sport, kV4Dport, kV4Tenant, kV4Pad);
+      set_v4(r.field[kV4Src], s);
+      set_v4(r.field[kV4Dst], d);
+    });
+    pairs(src, dst, true, [&](const Cidr* s, const Cidr* d) {
+      AclRuleV6& r = v6.emplace_back();
+      common_fields(r, p, code, cross_prio[i], id, kV6Proto, kV6Sport, kV6Dport, kV6Tenant, kV6Pad);
+      set_v6(&r.field[kV6Src], s);
+      set_v6(&r.field[kV6Dst], d);
+    });
+  }
+
   rte_acl_config cfg{};
   cfg.num_categories = 1;
   v4_defs(cfg);

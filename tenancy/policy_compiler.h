@@ -70,6 +70,16 @@ struct CompiledRule {
   uint32_t index;  // the rule's index in its tenant's policy.rules
 };
 
+// The ACL "tenant" of traffic from tenant `from`'s VMs arriving in tenant `to`: cross-tenant
+// rules live beside the tenants' own, and what none of them allows is denied.
+inline constexpr uint16_t kMaxCrossTenants = 128;
+inline constexpr uint16_t cross_tenant_code(uint16_t from, uint16_t to) {
+  return static_cast<uint16_t>(0x8000 | from << 7 | to);
+}
+inline constexpr bool is_cross_tenant(uint16_t code) {
+  return code & 0x8000;
+}
+
 class PolicyClassifier {
  public:
   // Builds the classifier for all tenants (tenant i of spec.tenants is tenant index i); nullptr
@@ -86,7 +96,8 @@ class PolicyClassifier {
 
   // The verdict for a result of `tenant`'s packet (its default when result is 0).
   PolicyAction action_of(uint16_t tenant, uint32_t result) const {
-    return result == 0 ? defaults_[tenant] : rules_[result - 1].action;
+    if (result != 0) return rules_[result - 1].action;
+    return is_cross_tenant(tenant) ? PolicyAction::kDeny : defaults_[tenant];
   }
   const CompiledRule& rule(uint32_t result) const { return rules_[result - 1]; }
   // Policy rules compiled (ids 1..rule_count()), and ACL rules generated per family.

@@ -35,9 +35,17 @@ struct TrunkSpec {
   std::vector<std::string> allowed;  // tenant names carried; empty: all
 };
 
+// Traffic from one tenant's VMs into another tenant (it can only come routed, through a trunk)
+// is denied unless a rule here allows it. src names are `from`'s, dst names `to`'s.
+struct CrossTenantRule {
+  std::string from, to;
+  PolicyRule rule;
+};
+
 struct TenancySpec {
   std::vector<TenantSpec> tenants;
   std::vector<TrunkSpec> trunks;
+  std::vector<CrossTenantRule> cross_tenant;
   // The hypervisor's own and its management addresses: never reachable from a VM port.
   std::vector<std::array<uint8_t, 4>> host_ipv4;
   std::vector<std::array<uint8_t, 16>> host_ipv6;

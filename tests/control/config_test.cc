@@ -80,6 +80,28 @@ TEST(Config, ReadsConntrackSettings) {
             std::string::npos);
 }
 
+TEST(Config, ReadsCrossTenantRules) {
+  const Config c =
+      parse_config(std::string(kGood) +
+                       "cross_tenant:\n  - {from: blue, to: red, src: [vm1], dst: vm2, proto: udp, "
+                       "dst_port: 53, action: allow}\n",
+                   "test.yaml", "/base");
+  ASSERT_EQ(c.tenancy.cross_tenant.size(), 1u);
+  EXPECT_EQ(c.tenancy.cross_tenant[0].from, "blue");
+  EXPECT_EQ(c.tenancy.cross_tenant[0].rule.src, std::vector<std::string>{"vm1"});
+  EXPECT_EQ(c.tenancy.cross_tenant[0].rule.dport_lo, 53);
+  auto error = [](const std::string& rule) {
+    return error_of(std::string(kGood) + "cross_tenant:\n  - " + rule + "\n");
+  };
+  EXPECT_NE(error("{from: blue, to: green, action: allow}").find("no tenant 'green'"),
+            std::string::npos);
+  EXPECT_NE(error("{from: blue, to: blue, action: allow}").find("same tenant"), std::string::npos);
+  EXPECT_NE(error("{from: blue, to: red, src: vm2, action: allow}").find("tenant 'blue'"),
+            std::string::npos)
+      << "src names are the sending tenant's";
+  EXPECT_NE(error("{to: red, action: allow}").find("'from' and 'to'"), std::string::npos);
+}
+
 TEST(Config, ErrorsNameTheLineAndKey) {
   const std::string e = error_of(good_with("max_frame: 1500", "max_frme: 1500"));
   EXPECT_NE(e.find("test.yaml:3:"), std::string::npos) << e;

@@ -335,3 +335,27 @@ TEST_F(PolicyCompilerTest, ClassifiersLiveSideBySide) {
 
 }  // namespace
 }  // namespace vigil
+
+namespace vigil {
+namespace {
+
+TEST_F(PolicyCompilerTest, CrossTenantRulesDecideTheirPairAndDefaultToDeny) {
+  // blue2 may reach red1 on UDP 53, nothing else crosses; blue's own policy stays allow.
+  spec_.cross_tenant.push_back(
+      {"blue", "red", dport(rule(PolicyAction::kAllow, {"blue2"}, {"red1"}, kUdp, 40), 53, 53)});
+  compile();
+  const uint16_t in_red = cross_tenant_code(kBlue, kRed);
+  auto verdict = [&](uint16_t code, const char* src, const char* dst, uint16_t port) {
+    return pc_->action_of(code, classify(*pc_, pkt(code, kUdp, src, dst, 1000, port)));
+  };
+  EXPECT_EQ(verdict(in_red, "10.0.10.2", "10.0.10.1", 53), PolicyAction::kAllow);
+  EXPECT_EQ(verdict(in_red, "10.0.10.2", "10.0.10.1", 54), PolicyAction::kDeny);
+  EXPECT_EQ(verdict(in_red, "10.0.10.3", "10.0.10.1", 53), PolicyAction::kDeny);  // not blue2
+  const uint16_t in_blue = cross_tenant_code(kRed, kBlue);
+  EXPECT_EQ(verdict(in_blue, "10.0.10.1", "10.0.10.2", 53), PolicyAction::kDeny);
+  EXPECT_EQ(verdict(kBlue, "10.0.10.2", "10.0.10.1", 54), PolicyAction::kAllow);
+  EXPECT_EQ(pc_->rule(1).tenant, in_red);
+}
+
+}  // namespace
+}  // namespace vigil
