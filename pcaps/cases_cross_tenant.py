@@ -2,9 +2,12 @@
 (CONTRACT.md, Firewall, Cross-tenant traffic).
 
 Called by pcaps/generate.py (CASES). As in cases_firewall.py the firewall is not modelled: every
-frame that reaches it (an IP frame of green, the tenant with a policy, or a cross-tenant IP
-frame in any tenant: switch_model.Config.cross_from) states its outcome by construction, with
-the reasoning in comments; blue and red have no policy, so their other frames are `plain`.
+frame that reaches it (an IP frame of green, the tenant with a policy, a cross-tenant IP frame in
+any tenant: switch_model.Config.cross_from, or one addressed to another tenant's VM:
+Config.cross_to) states its outcome by construction, with the reasoning in comments; blue and red
+have no policy, so their other frames are `plain`. A frame addressed to another tenant's VM in an
+unfiltered tenant T goes through the tracker; with no connection, a first packet T (no policy)
+allows, opening a connection in T that the answer routed back into T (cross-tenant) finds.
 
 Topology: blue (VLAN 10: vb1, vb2), red (VLAN 20: vr1, vr2; vr2 `port_security: false`), green
 (VLAN 30: vg1, vg2; `policy:` default deny), one trunk `uplink` carrying all three, and a router
@@ -100,15 +103,15 @@ def firewall_cross_tenant():
     plain(rt(10, ext), udp4(rt(10, ext), b1, 443, 40002), to=["vb1"])
 
     # blue vb1 -> red vr1 UDP 53, routed: allowed by the first rule, answered
-    plain(b1, udp4(b1, rt(10, r1), 41000, 53), to=["uplink"])      # blue leg: a blue source
+    ok(b1, udp4(b1, rt(10, r1), 41000, 53), to=["uplink"])         # to red's vr1: opens (blue)
     ok(rt(20, b1), udp4(rt(20, b1), r1, 41000, 53), to=["vr1"])    # cross blue -> red: allow
-    plain(r1, udp4(r1, rt(20, b1), 53, 41000), to=["uplink"])      # red source, red unfiltered
-    ok(rt(10, r1), udp4(rt(10, r1), b1, 53, 41000), to=["vb1"])    # cross red -> blue: sport 53
+    ok(r1, udp4(r1, rt(20, b1), 53, 41000), to=["uplink"])         # to blue's vb1: tracked (red)
+    ok(rt(10, r1), udp4(rt(10, r1), b1, 53, 41000), to=["vb1"])    # cross red -> blue: tracked
     # the same pair, ports no rule allows
     no(rt(20, b1), udp4(rt(20, b1), r1, 41001, 54), X)             # dst_port 54: no rule
     no(rt(20, b2), udp4(rt(20, b2), r1, 41002, 53), X)             # vb2 -> vr1 53: no rule
-    plain(r1, udp4(r1, rt(20, b1), 41003, 9999), to=["uplink"])
-    no(rt(10, r1), udp4(rt(10, r1), b1, 41003, 9999), X)           # red -> blue needs sport 53
+    ok(r1, udp4(r1, rt(20, b1), 41003, 9999), to=["uplink"])       # red (no policy): opens, red
+    no(rt(10, r1), udp4(rt(10, r1), b1, 41003, 9999), X)           # blue: no conn; needs sport 53
     # an ICMP error from vb1 quoting vr1's answer: related to red's connection, passes
     ok(rt(20, b1), icmp_error(rt(20, b1), r1, udp4(r1, rt(20, b1), 53, 41000)), to=["vr1"])
 
@@ -122,11 +125,32 @@ def firewall_cross_tenant():
     no(rt(20, b2), tcp4(rt(20, b2), r1, 41021, 23, "S", 7000), "policy_reject", "rst", pcp=2)
     no(rt(20, b2), udp6(rt(20, b2), r2, 41022, 161), "policy_reject", "icmp6")
 
-    # TCP into red (unfiltered): the SYN is classified, vr1's SYN-ACK (a red source) passes;
-    # a non-SYN segment without a connection never reaches the rules
+    # TCP into red (unfiltered): the SYN is classified (cross rule), vr1's SYN-ACK (to blue's
+    # vb1) goes through the tracker too, so the handshake completes; data both ways, close.
+    # A non-SYN segment without a connection never reaches the rules
     ok(rt(20, b1), tcp4(rt(20, b1), r1, 41030, 22, "S", 1000), to=["vr1"])
-    plain(r1, tcp4(r1, rt(20, b1), 22, 41030, "SA", 5000, 1001), to=["uplink"])
+    ok(r1, tcp4(r1, rt(20, b1), 22, 41030, "SA", 5000, 1001), to=["uplink"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41030, 22, "A", 1001, 5001), to=["vr1"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41030, 22, "PA", 1001, 5001, b"ssh-2.0"), to=["vr1"])
+    ok(r1, tcp4(r1, rt(20, b1), 22, 41030, "PA", 5001, 1008, b"ssh-2.0 red"), to=["uplink"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41030, 22, "FA", 1008, 5012), to=["vr1"])
+    ok(r1, tcp4(r1, rt(20, b1), 22, 41030, "FA", 5012, 1009), to=["uplink"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41030, 22, "A", 1009, 5013), to=["vr1"])
     no(rt(20, b2), tcp4(rt(20, b2), r1, 41031, 22, "A", 1, 1), "tcp_no_connection")
+    # TCP opened by blue's vb1 toward vr1's address (blue: no policy): the SYN opens a connection
+    # in blue, so the SYN-ACK routed back into blue (cross red -> blue) is tracked and passes
+    ok(b1, tcp4(b1, rt(10, r1), 41032, 22, "S", 1500), to=["uplink"])    # opens (blue)
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41032, 22, "S", 1500), to=["vr1"])  # cross rule: allow
+    ok(r1, tcp4(r1, rt(20, b1), 22, 41032, "SA", 5500, 1501), to=["uplink"])  # tracked (red)
+    ok(rt(10, r1), tcp4(rt(10, r1), b1, 22, 41032, "SA", 5500, 1501), to=["vb1"])  # tracked
+    ok(b1, tcp4(b1, rt(10, r1), 41032, 22, "A", 1501, 5501), to=["uplink"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41032, 22, "A", 1501, 5501), to=["vr1"])
+    ok(b1, tcp4(b1, rt(10, r1), 41032, 22, "PA", 1501, 5501, b"ls"), to=["uplink"])
+    ok(rt(20, b1), tcp4(rt(20, b1), r1, 41032, 22, "PA", 1501, 5501, b"ls"), to=["vr1"])
+    ok(r1, tcp4(r1, rt(20, b1), 22, 41032, "PA", 5501, 1503, b"etc"), to=["uplink"])
+    ok(rt(10, r1), tcp4(rt(10, r1), b1, 22, 41032, "PA", 5501, 1503, b"etc"), to=["vb1"])
+    # a non-SYN segment from vb1 toward vr1's address, no connection in blue
+    no(b1, tcp4(b1, rt(10, r1), 41033, 22, "A", 1, 1), "tcp_no_connection")
 
     # TCP blue vb1 -> green vg1 443: the cross rule decides (green's policy has no rule for it),
     # then the connection (in green) carries both directions through the tracker
@@ -141,7 +165,7 @@ def firewall_cross_tenant():
     # blue (allowed); the SYN-ACK routed back into green is cross blue -> green, tracked: passes
     ok(g1, tcp4(g1, rt(30, b2), 41050, 8080, "S", 3000), to=["uplink"])
     ok(rt(10, g1), tcp4(rt(10, g1), b2, 41050, 8080, "S", 3000), to=["vb2"])
-    plain(b2, tcp4(b2, rt(10, g1), 8080, 41050, "SA", 6000, 3001), to=["uplink"])
+    ok(b2, tcp4(b2, rt(10, g1), 8080, 41050, "SA", 6000, 3001), to=["uplink"])  # to green: tracked
     ok(rt(30, b2), tcp4(rt(30, b2), g1, 8080, 41050, "SA", 6000, 3001), to=["vg1"])
     ok(g1, tcp4(g1, rt(30, b2), 41050, 8080, "A", 3001, 6001), to=["uplink"])
     ok(rt(30, b2), tcp4(rt(30, b2), g1, 8080, 41050, "PA", 6001, 3001, b"200 OK"), to=["vg1"])
@@ -154,7 +178,7 @@ def firewall_cross_tenant():
 
     # IPv6
     ok(rt(20, b1), udp6(rt(20, b1), r1, 41070, 53), to=["vr1"])    # vb1 -> vr1 53 (v6 too)
-    plain(r1, udp6(r1, rt(20, b1), 53, 41070), to=["uplink"])
+    ok(r1, udp6(r1, rt(20, b1), 53, 41070), to=["uplink"])         # to blue's vb1: tracked
     ok(rt(20, b2), udp6(rt(20, b2), r2, 41071, 53), to=["vr2"])    # clients -> fd00:20::/64 53
     no(rt(20, b2), udp6(rt(20, b2), r1, 41072, 54), X)
     no(rt(30, b1), udp6(rt(30, b1), g2, 41073, 53), X)             # blue -> green: vg1 only
@@ -185,8 +209,8 @@ def firewall_cross_tenant():
 
     # ICMP echo with a log rule: vb2 -> vr1
     ok(rt(20, b2), echo(rt(20, b2), r1, 0x501, 1), to=["vr1"])
-    plain(r1, echo(r1, rt(20, b2), 0x501, 1, reply=True), to=["uplink"])
+    ok(r1, echo(r1, rt(20, b2), 0x501, 1, reply=True), to=["uplink"])  # to vb2: tracked
     no(rt(20, b1), echo(rt(20, b1), r1, 0x502, 1), X)              # vb1: no icmp rule
-    _counts(c, {X: 12, "policy_reject": 3, "policy_deny": 2, "tcp_no_connection": 1,
+    _counts(c, {X: 12, "policy_reject": 3, "policy_deny": 2, "tcp_no_connection": 2,
                 "tcp_invalid": 1})
     c.write()

@@ -58,7 +58,8 @@ def two_tenants():
     s(r2, udp6(r2, r1, 5353, 5353, b"mdns", "ff02::fb", "33:33:00:00:00:fb"), to=["vr1", "uplink"])
     s(r1, udp6(r1, r2, 7000, 7001, b"red v6 unicast"), to=["vr2"])
     s(rh, udp6(rh, r2, 7002, 7003, b"from trunk v6"), pcp=1, to=["vr2"])
-    s(b1, udp(b1, r1, 1111, 2222, b"cross-tenant MAC"), to=["vb2", "uplink"])  # red MAC: unknown in blue
+    s(b1, udp(b1, r1, 1111, 2222, b"cross-tenant MAC"), to=["vb2", "uplink"],  # red MAC: unknown in blue
+      fw="pass")                  # to red's vr1 address: firewall, blue has no policy: allowed
     s(r2, udp(r2, BCAST_HOST(20), 68, 67, b"dhcp-ish", "255.255.255.255"), to=["vr1", "uplink"])
     s(bh2, arp_request(bh2, b2.ip4), to=["vb1", "vb2"])                  # trunk host joins
     s(bh2, udp(bh2, bh, 9, 9, b"same port"), expect="same_port")        # both behind uplink
@@ -374,7 +375,8 @@ def demo():
     s(rgw, ping(rgw, r3, 7), pcp=5, to=["red3"])                     # from the uplink, VLAN 20
     s(r3, ping(r3, rgw, 7, reply=True), to=["uplink"])
     c.send("uplink", tag(ping(Host(30, 0x64, "-"), Host(30, 1, "-"), 1), 30), expect="unknown_vlan")
-    s(b1, udp(b1, r1, 5000, 5001, b"knock knock"), to=["blue2", "uplink"])  # red MAC: not in blue
+    s(b1, udp(b1, r1, 5000, 5001, b"knock knock"), to=["blue2", "uplink"],  # red MAC: not in blue
+      fw="pass")                  # to red's red1 address: firewall, blue has no policy: allowed
     s(b1, l2(b1.mac, b2.mac, 0x0800, ipv4(b1, b2, 17, udp_h(1, 2, b"x"))[:12]),
       expect="truncated_ipv4")                                      # malformed: 12 B of IPv4
     c.send("uplink", bytes(10), expect="runt")                      # malformed: 10-byte frame

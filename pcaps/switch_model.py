@@ -8,8 +8,9 @@ It never runs vigild. Two parts:
   * security_reason(): the port-security stage (frames from VM ports that passed every check of
     classify(), before learning). Its checks are ordered (first hit wins, as in the contract);
     the generator states the reason it intends for every frame and the model asserts it.
-  * firewall: not modelled; for the IPv4/IPv6 frames of a tenant with a policy, and for
-    cross-tenant frames (source bound to another tenant's VM only: Config.cross_from), the generator
+  * firewall: not modelled; for the IPv4/IPv6 frames of a tenant with a policy, cross-tenant
+    frames (source bound to another tenant's VM only: Config.cross_from) and frames addressed to
+    another tenant's VM (destination bound there only: Config.cross_to), the generator
     states the firewall's outcome (fw="pass" or a FIREWALL_REASONS name) and the model applies it
     (a dropped frame teaches nothing), after asserting that the frame reaches the firewall at all.
   * Switch: per-tenant learning table, flooding, tag push/strip, counters.
@@ -32,8 +33,8 @@ DROP_REASONS = [
 SECURITY_REASONS = ["spoofed_src_mac", "spoofed_src_ip", "spoofed_arp", "dhcp_server_from_vm",
                     "router_advert_from_vm", "host_access"]
 # The stateful firewall (CONTRACT.md, Firewall) is not modelled: the case generator annotates every
-# IP frame of a filtered tenant (and every cross-tenant IP frame) with its outcome (fw="pass" or
-# one of these) by construction.
+# IP frame of a filtered tenant (and every cross-tenant IP frame, and every one addressed to another
+# tenant's VM) with its outcome (fw="pass" or one of these) by construction.
 FIREWALL_REASONS = ["policy_deny", "policy_reject", "cross_tenant_deny", "tcp_invalid",
                     "tcp_no_connection", "conn_limit", "conn_rate", "conn_table_full"]
 TPID_8021Q, TPID_8021AD = 0x8100, 0x88A8
@@ -94,6 +95,15 @@ class Config:
         src = p[12:16] if etype == ETH_IPV4 else p[8:24] if etype == ETH_IPV6 else None
         own = self.owners.get(src, [])
         return None if tenant in own else next(iter(own), None)
+
+    def cross_to(self, tenant, info):
+        """True when an IP frame in `tenant` is addressed to another tenant's VM: its destination
+        is bound to a VM of another tenant and to none of `tenant`'s (CONTRACT.md, Firewall,
+        Cross-tenant traffic). Such a frame reaches the firewall even in a tenant without policy."""
+        etype, p = info["etype"], info["inner"]
+        dst = p[16:20] if etype == ETH_IPV4 else p[24:40] if etype == ETH_IPV6 else None
+        own = self.owners.get(dst, [])
+        return bool(own) and tenant not in own
 
     def flood_ports(self, tenant):
         return self.tenant_vm_ports[tenant] + [p for p, (_, c) in self.trunks.items() if tenant in c]
@@ -406,7 +416,8 @@ class Switch:
                              % (idx, port, fw, sorted(reasons)))
         if not reasons:
             filtered = info["etype"] in (ETH_IPV4, ETH_IPV6) and (
-                info["tenant"] in self.cfg.filtered or self.cfg.cross_from(info["tenant"], info) is not None)
+                info["tenant"] in self.cfg.filtered or self.cfg.cross_from(info["tenant"], info) is not None
+                or self.cfg.cross_to(info["tenant"], info))
             if filtered != (fw is not None) or fw not in (None, "pass", *FIREWALL_REASONS):
                 raise ModelError("frame %d on %s: firewall outcome %r for a frame that %s the "
                                  "firewall" % (idx, port, fw, "reaches" if filtered else "skips"))
