@@ -25,7 +25,8 @@ trap cleanup EXIT
 trap "exit 1" INT TERM
 
 write_config() {  # write_config RULES: 0 = no policy; else RULES-1 TCP rules that never match
-  local rules=$1         # UDP traffic, then one rule allowing UDP
+  local rules=$1         # UDP traffic, then one rule allowing UDP; "2t": no policy, but a
+                         # second tenant, so cross-tenant checks run on every frame
   cat >"$T/vigil.yaml" <<CFG
 switch:
   conntrack: {size: 2097152}
@@ -39,6 +40,17 @@ tenants:
       - {port: vm1, mac: "02:00:00:00:0a:01", ipv4: [10.0.10.1]}
       - {port: vm2, mac: "02:00:00:00:0a:02", ipv4: [10.0.10.2]}
 CFG
+  if [ "$rules" = 2t ]; then
+    cat >>"$T/vigil.yaml" <<CFG
+  - name: red
+    vlan: 20
+    vms:
+      - {port: vr1, mac: "02:00:00:00:14:01", ipv4: [10.0.20.1]}
+CFG
+    sed -i "s|^tenants:|  - {name: vr1, kind: vhost-user, socket: $T/vr1.sock, mode: client}\ntenants:|" \
+      "$T/vigil.yaml"
+    return
+  fi
   [ "$rules" -eq 0 ] && return
   {
     echo "    policy:"
@@ -88,6 +100,7 @@ run() {  # run RULES FLOWS: prints "Mpps created_per_s connections memory_line"
 echo "VM-to-VM 64 B UDP over vhost-user through vigild (1 worker), both directions summed"
 printf "%-8s %9s %8s %14s %12s\n" rules flows Mpps "new conn/s max" connections
 run 0 1
+run 2t 1
 run 10 1
 run 1000 1
 run 10000 1
