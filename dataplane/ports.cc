@@ -225,12 +225,6 @@ std::vector<std::string> Ports::names() const {
   return out;
 }
 
-std::vector<uint16_t> Ports::port_ids() const {
-  std::vector<uint16_t> out;
-  for (const OpenPort& p : ports_) out.push_back(p.port_id);
-  return out;
-}
-
 PortStatus Ports::status(uint16_t port) const {
   const OpenPort& p = ports_[port];
   PortStatus s;

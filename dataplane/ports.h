@@ -70,7 +70,6 @@ class Ports {
 
   const std::vector<OpenPort>& list() const { return ports_; }
   std::vector<std::string> names() const;
-  std::vector<uint16_t> port_ids() const;
   bool all_replay() const;
   // Link and rx-ring occupancy, read from the control thread while workers run.
   PortStatus status(uint16_t port) const;

@@ -288,110 +288,112 @@ rte_acl_ctx* make_context(const char* prefix, const std::vector<Rule>& rules,
 
 }  // namespace
 
+namespace {
+
+// ACL priorities for rules that compete with each other (one tenant's, or one cross-tenant
+// pair's): higher `priority` first, config order among equals; the first ranked gets the highest.
+template <typename PriorityOf>
+std::vector<int> rank(size_t n, PriorityOf priority_of) {
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return priority_of(a) > priority_of(b); });
+  std::vector<int> acl_prio(n);
+  for (size_t r = 0; r < n; ++r) acl_prio[order[r]] = static_cast<int>(n - r);
+  return acl_prio;
+}
+
+// Adds one policy rule, its endpoints expanded, as ACL rules of both families.
+// Returns an error, or "" when done.
+std::string add_rule(const PolicyRule& p, const Endpoints& src, const Endpoints& dst,
+                     uint16_t acl_tenant, int prio, uint32_t id, std::vector<AclRuleV4>& v4,
+                     std::vector<AclRuleV6>& v6) {
+  if (p.sport_lo > p.sport_hi || p.dport_lo > p.dport_hi) return "empty port range";
+  pairs(src, dst, false, [&](const Cidr* s, const Cidr* d) {
+    AclRuleV4& r = v4.emplace_back();
+    common_fields(r, p, acl_tenant, prio, id, kV4Proto, kV4Sport, kV4Dport, kV4Tenant, kV4Pad);
+    set_v4(r.field[kV4Src], s);
+    set_v4(r.field[kV4Dst], d);
+  });
+  pairs(src, dst, true, [&](const Cidr* s, const Cidr* d) {
+    AclRuleV6& r = v6.emplace_back();
+    common_fields(r, p, acl_tenant, prio, id, kV6Proto, kV6Sport, kV6Dport, kV6Tenant, kV6Pad);
+    set_v6(&r.field[kV6Src], s);
+    set_v6(&r.field[kV6Dst], d);
+  });
+  if (v4.size() > kMaxAclRules || v6.size() > kMaxAclRules) {
+    return "the policy expands to more than " + std::to_string(kMaxAclRules) +
+           " ACL rules (large groups on both sides multiply)";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::unique_ptr<PolicyClassifier> PolicyClassifier::build(const TenancySpec& spec,
                                                           std::string* error) {
   std::unique_ptr<PolicyClassifier> pc(new PolicyClassifier());
   std::vector<AclRuleV4> v4;
   std::vector<AclRuleV6> v6;
+  // One rule: expanded (src names in `src_tenant`, dst names in `dst_tenant`), recorded, emitted.
+  auto compile = [&](const PolicyRule& p, const TenantSpec& src_tenant,
+                     const TenantSpec& dst_tenant, uint16_t acl_tenant, int prio, uint32_t index,
+                     const std::string& what) {
+    Endpoints src, dst;
+    std::string why;
+    if (!Expander(src_tenant).expand(p.src, src, &why)) {
+      why = "src: " + why;
+    } else if (!Expander(dst_tenant).expand(p.dst, dst, &why)) {
+      why = "dst: " + why;
+    } else {
+      pc->rules_.push_back(CompiledRule{p.action, acl_tenant, p.line, index});
+      why =
+          add_rule(p, src, dst, acl_tenant, prio, static_cast<uint32_t>(pc->rules_.size()), v4, v6);
+    }
+    if (!why.empty()) *error = what + " at line " + std::to_string(p.line) + ": " + why;
+    return why.empty();
+  };
+
   for (size_t t = 0; t < spec.tenants.size(); ++t) {
     const TenantSpec& tenant = spec.tenants[t];
-    const auto tid = static_cast<uint16_t>(t);
     pc->defaults_.push_back(tenant.policy.default_action);
     const std::vector<PolicyRule>& rules = tenant.policy.rules;
-    // Rank: higher priority first, config order among equals; the first ranked gets the
-    // highest ACL priority. Priorities only compete within a tenant (the tenant field).
-    std::vector<size_t> order(rules.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return rules[a].priority > rules[b].priority; });
-    std::vector<int> acl_prio(rules.size());
-    for (size_t rank = 0; rank < order.size(); ++rank) {
-      acl_prio[order[rank]] = static_cast<int>(order.size() - rank);
-    }
     if (rules.size() >= static_cast<size_t>(RTE_ACL_MAX_PRIORITY)) {
       *error = "tenant '" + tenant.name + "': too many rules";
       return nullptr;
     }
-    Expander expander(tenant);
+    // Priorities only compete within a tenant (the tenant field).
+    const std::vector<int> prio = rank(rules.size(), [&](size_t i) { return rules[i].priority; });
     for (size_t i = 0; i < rules.size(); ++i) {
-      const PolicyRule& p = rules[i];
-      auto fail = [&](const std::string& what) {
-        *error =
-            "tenant '" + tenant.name + "' rule at line " + std::to_string(p.line) + ": " + what;
+      if (!compile(rules[i], tenant, tenant, static_cast<uint16_t>(t), prio[i],
+                   static_cast<uint32_t>(i), "tenant '" + tenant.name + "' rule")) {
         return nullptr;
-      };
-      if (p.sport_lo > p.sport_hi || p.dport_lo > p.dport_hi) return fail("empty port range");
-      Endpoints src, dst;
-      std::string why;
-      if (!expander.expand(p.src, src, &why)) return fail("src: " + why);
-      if (!expander.expand(p.dst, dst, &why)) return fail("dst: " + why);
-      pc->rules_.push_back(CompiledRule{p.action, tid, p.line, static_cast<uint32_t>(i)});
-      const auto id = static_cast<uint32_t>(pc->rules_.size());
-      pairs(src, dst, false, [&](const Cidr* s, const Cidr* d) {
-        AclRuleV4& r = v4.emplace_back();
-        common_fields(r, p, tid, acl_prio[i], id, kV4Proto, kV4Sport, kV4Dport, kV4Tenant, kV4Pad);
-        set_v4(r.field[kV4Src], s);
-        set_v4(r.field[kV4Dst], d);
-      });
-      pairs(src, dst, true, [&](const Cidr* s, const Cidr* d) {
-        AclRuleV6& r = v6.emplace_back();
-        common_fields(r, p, tid, acl_prio[i], id, kV6Proto, kV6Sport, kV6Dport, kV6Tenant, kV6Pad);
-        set_v6(&r.field[kV6Src], s);
-        set_v6(&r.field[kV6Dst], d);
-      });
-      if (v4.size() > kMaxAclRules || v6.size() > kMaxAclRules) {
-        return fail("the policy expands to more than " + std::to_string(kMaxAclRules) +
-                    " ACL rules (large groups on both sides multiply)");
       }
     }
   }
-  // Cross-tenant rules, one ACL "tenant" per (from, to) pair; ranked like a tenant's.
+
+  // Cross-tenant rules: one ACL "tenant" per (from, to) pair.
   auto tenant_index = [&](const std::string& name) {
     for (size_t t = 0; t < spec.tenants.size(); ++t) {
       if (spec.tenants[t].name == name) return static_cast<int>(t);
     }
     return -1;
   };
-  std::vector<size_t> order(spec.cross_tenant.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return spec.cross_tenant[a].rule.priority > spec.cross_tenant[b].rule.priority;
-  });
-  std::vector<int> cross_prio(order.size());
-  for (size_t rank = 0; rank < order.size(); ++rank) {
-    cross_prio[order[rank]] = static_cast<int>(order.size() - rank);
-  }
-  for (size_t i = 0; i < spec.cross_tenant.size(); ++i) {
-    const CrossTenantRule& x = spec.cross_tenant[i];
-    const PolicyRule& p = x.rule;
-    auto fail = [&](const std::string& what) {
-      *error = "cross-tenant rule at line " + std::to_string(p.line) + ": " + what;
+  const std::vector<CrossTenantRule>& cross = spec.cross_tenant;
+  const std::vector<int> prio =
+      rank(cross.size(), [&](size_t i) { return cross[i].rule.priority; });
+  for (size_t i = 0; i < cross.size(); ++i) {
+    const int from = tenant_index(cross[i].from), to = tenant_index(cross[i].to);
+    if (from < 0 || to < 0 || from >= kMaxCrossTenants || to >= kMaxCrossTenants) {
+      *error = "cross-tenant rule at line " + std::to_string(cross[i].rule.line) +
+               ": both tenants must exist and be among the first 128";
       return nullptr;
-    };
-    const int from = tenant_index(x.from), to = tenant_index(x.to);
-    if (from < 0 || to < 0) return fail("unknown tenant");
-    if (from >= kMaxCrossTenants || to >= kMaxCrossTenants) {
-      return fail("cross-tenant rules need both tenants among the first 128");
     }
-    Endpoints src, dst;
-    std::string why;
-    if (!Expander(spec.tenants[from]).expand(p.src, src, &why)) return fail("src: " + why);
-    if (!Expander(spec.tenants[to]).expand(p.dst, dst, &why)) return fail("dst: " + why);
     const uint16_t code = cross_tenant_code(static_cast<uint16_t>(from), static_cast<uint16_t>(to));
-    pc->rules_.push_back(CompiledRule{p.action, code, p.line, static_cast<uint32_t>(i)});
-    const auto id = static_cast<uint32_t>(pc->rules_.size());
-    pairs(src, dst, false, [&](const Cidr* s, const Cidr* d) {
-      AclRuleV4& r = v4.emplace_back();
-      common_fields(r, p, code, cross_prio[i], id, kV4Proto, kV4Sport, kV4Dport, kV4Tenant, kV4Pad);
-      set_v4(r.field[kV4Src], s);
-      set_v4(r.field[kV4Dst], d);
-    });
-    pairs(src, dst, true, [&](const Cidr* s, const Cidr* d) {
-      AclRuleV6& r = v6.emplace_back();
-      common_fields(r, p, code, cross_prio[i], id, kV6Proto, kV6Sport, kV6Dport, kV6Tenant, kV6Pad);
-      set_v6(&r.field[kV6Src], s);
-      set_v6(&r.field[kV6Dst], d);
-    });
+    if (!compile(cross[i].rule, spec.tenants[from], spec.tenants[to], code, prio[i],
+                 static_cast<uint32_t>(i), "cross-tenant rule")) {
+      return nullptr;
+    }
   }
 
   rte_acl_config cfg{};
