@@ -181,7 +181,7 @@ Config parse_config(const std::string& text, const std::string& origin,
   c.path = origin;
   if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
   r.check_keys(root, "config",
-               {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant"});
+               {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant", "ids"});
   read_settings(r, root["switch"], c.settings);
 
   if (const YAML::Node eal = root["eal"]) {
@@ -279,6 +279,11 @@ Config parse_config(const std::string& text, const std::string& origin,
   }
 
   if (const YAML::Node cross = root["cross_tenant"]) read_cross_tenant(r, cross, c.tenancy);
+  if (const YAML::Node ids = root["ids"]) {
+    std::vector<std::string> names;
+    for (const auto& t : c.tenancy.tenants) names.push_back(t.name);
+    read_ids(r, ids, names, c.ids);
+  }
 
   if (const YAML::Node trunks = root["trunks"]) {
     if (!trunks.IsSequence()) r.fail(trunks, "trunks", "expected a list of trunks");

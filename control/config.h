@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "control/ids_config.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/port_spec.h"
 #include "tenancy/tenant_spec.h"
@@ -32,6 +33,7 @@ struct Config {
   std::vector<std::string> eal_args;
   std::vector<PortSpec> ports;
   TenancySpec tenancy;
+  IdsSettings ids;
 };
 
 class ConfigError : public std::runtime_error {

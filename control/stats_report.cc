@@ -124,6 +124,7 @@ void print_stats(std::ostream& out, const StatsView& v) {
         << " created, " << cs.expired << " expired), " << c.fw_logged << " logged, " << c.fw_related
         << " related ICMP errors passed\n";
   }
+  if (v.ids != nullptr) print_ids_stats(out, *v.ids);
   const MacTableStats ms = v.macs.stats();
   out << "\nlearned MAC addresses (" << ms.learned << " learned, " << ms.moves << " moves, "
       << ms.aged << " aged, " << ms.table_full << " refused: table full):\n";
@@ -190,6 +191,10 @@ void write_stats_json(std::ostream& out, const StatsView& v) {
         << ", \"refused_vm_limit\": " << cs.vm_connection_limit
         << ", \"refused_vm_rate\": " << cs.vm_rate_limit
         << ", \"refused_table_full\": " << cs.table_full << "}";
+  }
+  if (v.ids != nullptr) {
+    out << ",\n  \"ids\": ";
+    write_ids_json(out, *v.ids);
   }
   out << "\n}\n";
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "control/ids_setup.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/ports.h"
@@ -26,6 +27,7 @@ struct StatsView {
   unsigned workers;
   uint64_t now_us;                   // for MAC aging in the table dump
   const ConnTable* conns = nullptr;  // the firewall's, when a tenant has a policy
+  const IdsStats* ids = nullptr;     // when the IDS runs
 };
 
 // Adds up the workers' counters. Reads while workers write: each value is a single aligned

@@ -20,6 +20,7 @@
 
 #include "control/config.h"
 #include "control/eal_args.h"
+#include "control/ids_setup.h"
 #include "control/stats_report.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/pipeline.h"
@@ -27,6 +28,7 @@
 #include "dataplane/replay_merger.h"
 #include "dataplane/worker.h"
 #include "dataplane/worker_plan.h"
+#include "ids/ids_stage.h"
 #include "tenancy/policy_compiler.h"
 #include "tenancy/port_security.h"
 #include "tenancy/tenancy_map.h"
@@ -48,15 +50,17 @@ void on_signal(int) {
 struct Options {
   std::string config;
   std::string stats_json;
+  std::string eve_log;
   std::vector<std::string> eal;
   uint64_t stats_interval_s = 1;
 };
 
 constexpr const char* kUsage =
-    "usage: vigild --config FILE [--stats-json FILE] [--eal \"EAL ARGS\"]\n"
+    "usage: vigild --config FILE [--stats-json FILE] [--eve-log FILE] [--eal \"EAL ARGS\"]\n"
     "  --config FILE      switch configuration (YAML; see README.md, Configuration)\n"
     "  --stats-json FILE  write the counters as JSON here on exit (and, live, periodically)\n"
     "  --stats-interval S seconds between JSON rewrites in live mode (default 1)\n"
+    "  --eve-log FILE     IDS alerts (EVE JSON lines) go here instead of the config's ids.eve\n"
     "  --eal \"ARGS\"       extra DPDK EAL arguments (override vigild's defaults)\n"
     "  --version, --help\n";
 
@@ -77,6 +81,8 @@ int parse_options(int argc, char** argv, Options& opt) {
       opt.config = value();
     } else if (a == "--stats-json") {
       opt.stats_json = value();
+    } else if (a == "--eve-log") {
+      opt.eve_log = value();
     } else if (a == "--stats-interval") {
       const std::string v = value();
       if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
@@ -155,6 +161,17 @@ void reload_policy(const std::string& path, const vigil::TenancySpec& running,
   }
 }
 
+// SIGHUP, IDS part: recompiles the rule files off the fast path and swaps the engine in.
+void reload_ids(vigil::ids::IdsRuntime& rt) {
+  std::string error;
+  if (!rt.reload(&error)) {
+    std::cerr << "vigild: SIGHUP: IDS rules not reloaded, the running set stays: " << error << "\n";
+    return;
+  }
+  std::cerr << "vigild: SIGHUP: IDS rules reloaded\n";
+  vigil::print_ids_load(std::cerr, rt.load_report(), rt.engine_report());
+}
+
 int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* pool, int ts_offset,
                uint64_t ts_flag) {
   using namespace vigil;
@@ -208,12 +225,26 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
       }
     }
   }
+  // The IDS, when the config has an `ids:` section: rules compiled before any packet flows.
+  std::unique_ptr<ids::IdsRuntime> ids_rt =
+      start_ids(config, names, workers, opt.eve_log, std::cerr);
+  std::vector<ConnTable*> tables;
+  if (conns) tables.push_back(conns.get());
+  if (ids_rt) tables.push_back(&ids_rt->flows());
+
   const ParseLimits limits{config.settings.max_frame};
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   std::vector<const WorkerCounters*> counters;
+  std::vector<const ids::IdsCounters*> ids_counters;
   for (unsigned w = 0; w < workers; ++w) {
+    std::unique_ptr<ids::IdsStage> inspector;
+    if (ids_rt) {
+      inspector = std::make_unique<ids::IdsStage>(ids_rt->shared(), w);
+      ids_counters.push_back(&inspector->counters());
+    }
     pipelines.push_back(std::make_unique<Pipeline>(limits, tenancy, security, macs, ports.links(),
-                                                   pool, plan.worker(w).tx, firewall.get(), w));
+                                                   pool, plan.worker(w).tx, firewall.get(), w,
+                                                   std::move(inspector)));
     counters.push_back(&pipelines.back()->counters());
   }
 
@@ -221,7 +252,12 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     std::vector<PortStatus> status;
     for (uint16_t p = 0; p < names.size(); ++p) status.push_back(ports.status(p));
     const auto sum = sum_counters(counters);
-    const StatsView view{names, *sum, status, macs, tenancy, workers, now_us, conns.get()};
+    StatsView view{names, *sum, status, macs, tenancy, workers, now_us, conns.get()};
+    IdsStats ids_stats;
+    if (ids_rt) {
+      ids_stats = gather_ids_stats(*ids_rt, ids_counters);
+      view.ids = &ids_stats;
+    }
     if (final_report) print_stats(std::cout, view);
     if (!opt.stats_json.empty() && !write_stats_file(opt.stats_json, view)) {
       std::cerr << "vigild: cannot write " << opt.stats_json << "\n";
@@ -233,7 +269,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   uint64_t end_us;
   if (replay) {
     ReplayMerger merger(plan.worker(0).rx, ts_offset, ts_flag);
-    run_replay(*pipelines[0], merger, g_stop, conns.get());
+    run_replay(*pipelines[0], merger, g_stop, tables);
     end_us = merger.last_timestamp_us();
   } else {
     std::vector<WorkerLaunch> launches;
@@ -254,12 +290,13 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
         if (firewall) {
           reload_policy(opt.config, config.tenancy, *firewall, *conns, policy);
         } else {
-          std::cerr << "vigild: SIGHUP: no tenant has a policy, nothing to reload\n";
+          std::cerr << "vigild: SIGHUP: no tenant has a policy, no policy to reload\n";
         }
+        if (ids_rt) reload_ids(*ids_rt);
       }
       usleep(100'000);
-      if (conns && clock_us() - last_sweep >= 1'000'000) {
-        conns->sweep(clock_us());  // its rte_hash deletes never wait on the workers
+      if (!tables.empty() && clock_us() - last_sweep >= 1'000'000) {
+        for (ConnTable* t : tables) t->sweep(clock_us());  // never waits on the workers
         last_sweep = clock_us();
       }
       if (clock_us() - last_report >= opt.stats_interval_s * 1'000'000) {
@@ -270,6 +307,7 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
     rte_eal_mp_wait_lcore();
     end_us = clock_us();
   }
+  if (ids_rt) ids_rt->stop();  // every alert raised is in the EVE file before the report
   const bool written = report(end_us, true);
   pipelines.clear();  // flush tx buffers while the ports still exist
   return written ? 0 : 1;

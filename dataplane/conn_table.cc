@@ -161,6 +161,7 @@ Conn* ConnTable::create(const ConnKey& key, uint8_t src_side, uint16_t owner, ui
     c->replied = false;
     c->owner = owner;
     c->rule = 0;
+    c->generation++;
     c->tcp = TcpConn{};
     c->last_seen_us.store(now_us, std::memory_order_relaxed);
     c->in_use = true;
@@ -178,6 +179,7 @@ void ConnTable::restart(Conn* c, uint8_t src_side, uint64_t now_us) {
   c->verdict = 0;
   c->replied = false;
   c->rule = 0;
+  c->generation++;
   c->tcp = TcpConn{};
   c->last_seen_us.store(now_us, std::memory_order_relaxed);
 }
@@ -186,6 +188,7 @@ void ConnTable::expire(Conn* c) {
   rte_spinlock_lock(&c->lock);
   const bool was = c->in_use.exchange(false);
   const ConnKey key = c->key;
+  if (was && expire_hook_) expire_hook_(index_of(c));
   rte_spinlock_unlock(&c->lock);
   if (!was) return;
   per_vm_[c->owner].fetch_sub(1, std::memory_order_relaxed);

@@ -18,6 +18,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -56,6 +57,7 @@ struct Conn {
   bool replied = false;  // a packet went the other way (UDP/ICMP pseudo-connections)
   uint16_t owner = 0;    // the VM port charged for it
   uint32_t rule = 0;
+  uint32_t generation = 0;  // bumped whenever the entry starts a new connection
   std::atomic<uint64_t> last_seen_us{0};
   TcpConn tcp{};
 };
@@ -111,6 +113,11 @@ class ConnTable {
 
   // Control thread: deletes entries idle past their timeout; returns how many.
   uint32_t sweep(uint64_t now_us);
+  // Called by sweep for each expired entry, with its lock held and in_use already false, so a
+  // user keeping state beside the table (the IDS's stream buffers) can release it.
+  void set_expire_hook(std::function<void(uint32_t index)> hook) { expire_hook_ = std::move(hook); }
+  // Position of `conn` in the table, for state kept in parallel arrays.
+  uint32_t index_of(const Conn* conn) const { return static_cast<uint32_t>(conn - conns_.get()); }
 
   uint32_t idle_timeout_s(const Conn& c) const;
   uint32_t count() const;  // live connections
@@ -132,6 +139,7 @@ class ConnTable {
   size_t memory_bytes_ = 0;
   ConnLimits limits_;
   ConnTimeouts timeouts_;
+  std::function<void(uint32_t)> expire_hook_;
   std::atomic<uint32_t> live_{0};  // rte_hash_count also counts slots awaiting reclamation
   std::atomic<uint32_t> per_vm_[kMaxPorts] = {};
   std::atomic<uint64_t> rate_window_[kMaxPorts] = {};  // second << 32 | connections opened in it

@@ -48,6 +48,8 @@ namespace vigil {
   X(kConnLimit, "conn_limit", "the VM holds its maximum of connections")            \
   X(kConnRate, "conn_rate", "the VM opened connections too fast")                   \
   X(kConnTableFull, "conn_table_full", "the connection table is full")              \
+  X(kIdsDrop, "ids_drop", "an IDS rule with action drop matched")                   \
+  X(kIdsReject, "ids_reject", "an IDS rule with action reject matched")             \
   X(kSamePort, "same_port", "destination learned on the ingress port")              \
   X(kFloodNoMember, "flood_no_member", "no other port in the tenant")               \
   X(kDestPortDown, "dest_port_down", "every output port's link is down")            \

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "dataplane/reject_in_place.h"
 #include "dataplane/reject_reply.h"
 
 namespace vigil {
@@ -120,19 +121,7 @@ bool FirewallStage::track(PacketBatch& batch, uint16_t i) {
 }
 
 void FirewallStage::answer_reject(PacketBatch& batch, uint16_t i) {
-  rte_mbuf* mb = batch.pkts[i];
-  PacketMeta& m = batch.meta[i];
-  const uint32_t len =
-      build_reject_reply(rte_pktmbuf_mtod(mb, const uint8_t*), rte_pktmbuf_data_len(mb), m, reply_);
-  if (len == 0) return;
-  // The rejected frame is spent: its buffer carries the reply (2 KB of room, a reply is less).
-  mb->data_off = RTE_PKTMBUF_HEADROOM;
-  mb->data_len = static_cast<uint16_t>(len);
-  mb->pkt_len = len;
-  std::memcpy(rte_pktmbuf_mtod(mb, uint8_t*), reply_, len);
-  m.reply = true;
-  m.tagged = false;  // built untagged; egress tags it for a trunk
-  m.out_port = m.in_port;
+  reject_in_place(batch.pkts[i], batch.meta[i], reply_);
 }
 
 void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) {

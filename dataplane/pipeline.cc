@@ -7,10 +7,12 @@ namespace vigil {
 Pipeline::Pipeline(const ParseLimits& limits, const TenancyMap& tenancy,
                    const PortSecurity& security, MacTable& macs, const LinkState& links,
                    rte_mempool* pool, const std::vector<TxQueueRef>& tx,
-                   const FirewallContext* firewall, unsigned worker)
+                   const FirewallContext* firewall, unsigned worker,
+                   std::unique_ptr<BurstStage> inspector)
     : limits_(limits),
       tenancy_(tenancy),
       security_(security),
+      inspector_(std::move(inspector)),
       worker_(worker),
       bridge_(tenancy, macs),
       tx_(tenancy, links, pool, tx, counters_) {
@@ -32,10 +34,11 @@ void Pipeline::process(PacketBatch& batch) {
   tenancy_.classify(batch);
   security_.process(batch);
   if (firewall_) firewall_->process(batch);
+  if (inspector_) inspector_->process(batch);
   bridge_.process(batch);
   tx_.process(batch);
   // Nothing of this burst's connection lookups is held past here.
-  if (conns_ != nullptr) conns_->quiescent(worker_);
+  quiescent();
 }
 
 }  // namespace vigil

@@ -6,19 +6,19 @@
 namespace vigil {
 
 void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop,
-                ConnTable* conns) {
+                const std::vector<ConnTable*>& tables) {
   PacketBatch batch;
-  // With a connection table, bursts end where a second of capture time has passed since the
+  // With connection tables, bursts end where a second of capture time has passed since the
   // last sweep, and the sweep runs before the frames after it: idle connections are gone (and
   // no longer count against their VM) within a second of capture time, however dense the burst.
-  uint64_t next_sweep_us = conns != nullptr ? 0 : UINT64_MAX;
+  uint64_t next_sweep_us = tables.empty() ? UINT64_MAX : 0;
   while (!stop.load(std::memory_order_relaxed)) {
     if (input.next(batch, next_sweep_us)) {
       pipeline.process(batch);
       continue;
     }
     if (!input.pending()) break;
-    conns->sweep(input.next_timestamp_us());
+    for (ConnTable* t : tables) t->sweep(input.next_timestamp_us());
     next_sweep_us = input.next_timestamp_us() + 1'000'000;
   }
   pipeline.flush();

@@ -11,9 +11,10 @@
 
 namespace vigil {
 
-// `conns` (may be null): swept for idle connections as capture time passes.
+// `tables` (the firewall's and the IDS's connection tables, when they exist): swept for idle
+// connections as capture time passes.
 void run_replay(Pipeline& pipeline, ReplayMerger& input, const std::atomic<bool>& stop,
-                ConnTable* conns = nullptr);
+                const std::vector<ConnTable*>& tables = {});
 void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
               const std::atomic<bool>& stop);
 

@@ -23,6 +23,9 @@ from caselib import BCAST_HOST, Case, make_config, set_vm  # noqa: E402
 import cases_aging_prio  # noqa: E402
 import cases_cross_tenant  # noqa: E402
 import cases_firewall  # noqa: E402
+import cases_ids_actions  # noqa: E402
+import cases_ids_flow  # noqa: E402
+import cases_ids_http  # noqa: E402
 import cases_port_security  # noqa: E402
 
 
@@ -401,7 +404,9 @@ CASES = {"two_tenants": two_tenants, "unknown_vlan": unknown_vlan, "malformed": 
          "firewall_policy": cases_firewall.firewall_policy, "firewall_tcp": cases_firewall.firewall_tcp,
          "firewall_limits": cases_firewall.firewall_limits, "firewall_rate": cases_firewall.firewall_rate,
          "firewall_reject": cases_firewall.firewall_reject,
-         "firewall_cross_tenant": cases_cross_tenant.firewall_cross_tenant}
+         "firewall_cross_tenant": cases_cross_tenant.firewall_cross_tenant,
+         "ids_http": cases_ids_http.ids_http, "ids_stream": cases_ids_flow.ids_stream,
+         "ids_dns_tls": cases_ids_flow.ids_dns_tls, "ids_actions": cases_ids_actions.ids_actions}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)

@@ -21,9 +21,10 @@ def read_frames(path):
     return out
 
 
-def run_vigild(vigild, config, stats, timeout=120):
-    """Run vigild; returns (returncode or None on timeout, stdout, stderr)."""
-    cmd = [vigild, "--config", config, "--stats-json", stats]
+def run_vigild(vigild, config, stats, timeout=120, extra_args=()):
+    """Run vigild (extra_args appended to its command line); returns (returncode or None on
+    timeout, stdout, stderr)."""
+    cmd = [vigild, "--config", config, "--stats-json", stats] + list(extra_args)
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                            cwd=os.path.dirname(config))

@@ -6,16 +6,22 @@
 Checks (pcaps/CONTRACT.md): exit code 0; every port's output pcap equals expected/<port>.pcap
 frame by frame (bytes only); stats.json drops and per-port rx/tx packets equal
 expected/counters.json; totals.received == forwarded + dropped; and, independently of the
-expected files, tenant isolation of every frame on every output port.
+expected files, tenant isolation of every frame on every output port. IDS cases (an `ids:`
+config section, expected/alerts.json): vigild writes EVE JSON to the temp dir (--eve-log);
+every line must be an alert record, and the alerts, as a multiset of (sid, src/dest ip and
+port, proto, action, in_iface), must equal expected/alerts.json; the stats JSON's "ids" object
+must hold the values of counters.json's "ids".
 Exit 0 on pass, 1 on failure.
 """
 import argparse
+import ipaddress
 import json
 import os
 import shutil
 import struct
 import sys
 import tempfile
+from collections import Counter
 
 import yaml
 
@@ -50,7 +56,9 @@ class Checker:
 
 
 def prepare(case, tmp):
-    """Copy the case config into tmp: rx paths absolute into the case, tx paths into tmp."""
+    """Copy the case config into tmp: rx paths absolute into the case, tx paths into tmp; IDS
+    rule and classification files absolute into the case. Returns (config, its path, extra
+    vigild arguments: --eve-log into tmp for an IDS case)."""
     with open(os.path.join(case, "config.yaml")) as f:
         cfg = yaml.safe_load(f)
     for p in cfg.get("ports") or []:
@@ -59,10 +67,18 @@ def prepare(case, tmp):
         if p.get("tx_pcap"):
             p["tx_pcap"] = os.path.join(tmp, p["tx_pcap"])
             os.makedirs(os.path.dirname(p["tx_pcap"]), exist_ok=True)
+    extra = []
+    ids = cfg.get("ids")
+    if isinstance(ids, dict):
+        ids["rules"] = [os.path.abspath(os.path.join(case, r)) for r in ids.get("rules") or []]
+        if ids.get("classification"):
+            ids["classification"] = os.path.abspath(os.path.join(case, ids["classification"]))
+        ids["eve"] = os.path.join(tmp, "eve-config.json")   # --eve-log must override it
+        extra = ["--eve-log", os.path.join(tmp, "eve.json")]
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
         yaml.safe_dump(cfg, f, sort_keys=False)
-    return cfg, path
+    return cfg, path, extra
 
 
 def compare_port(ck, name, actual_path, expected_path):
@@ -122,6 +138,8 @@ def check_stats(ck, stats_path, counters_path):
         for k in ("rx_packets", "tx_packets"):
             if got.get(k) != exp[k]:
                 ck.fail("stats ports[%s].%s = %s, expected %d" % (name, k, got.get(k), exp[k]))
+    if "ids" in want:
+        check_ids_stats(ck, stats.get("ids"), want["ids"])
     t = stats.get("totals") or {}
     try:
         if t["received"] != t["forwarded"] + t["dropped"]:
@@ -132,6 +150,113 @@ def check_stats(ck, stats_path, counters_path):
             ck.fail("totals.received = %d, expected %d (frames in all inputs)" % (t["received"], rx))
     except (KeyError, TypeError) as e:
         ck.fail("totals malformed in stats JSON: %r (%s)" % (t, e))
+
+
+IDS_STATS = ("rules_loaded", "rules_skipped", "alerts", "flows_bypassed", "eve_lost")
+
+
+def check_ids_stats(ck, got, want):
+    if not isinstance(got, dict):
+        ck.fail("stats JSON has no \"ids\" object")
+        return
+    for k in IDS_STATS:
+        if not isinstance(got.get(k), int):
+            ck.fail("stats ids.%s missing or not a number: %r" % (k, got.get(k)))
+    for k, v in want.items():
+        if got.get(k) != v:
+            ck.fail("stats ids.%s = %r, expected %r" % (k, got.get(k), v))
+
+
+# ------------------------------------------------------------------------------ IDS alerts
+ALERT_KEY = ("sid", "src_ip", "src_port", "dest_ip", "dest_port", "proto", "action", "in_iface")
+ALERT_INFO = ("signature", "category", "severity", "gid", "rev")   # checked on matched alerts
+EVE_ALERT_FIELDS = ("action", "gid", "signature_id", "rev", "signature", "category", "severity")
+
+
+def _ip(a):
+    try:
+        return str(ipaddress.ip_address(a))       # compressed IPv6 either way
+    except (ValueError, TypeError):
+        return a
+
+
+def expected_key(a):
+    return (a["sid"], _ip(a["src_ip"]), a.get("src_port"), _ip(a["dest_ip"]), a.get("dest_port"),
+            a["proto"], a["action"], a["in_iface"])
+
+
+def eve_key(e):
+    al = e.get("alert") or {}
+    return (al.get("signature_id"), _ip(e.get("src_ip")), e.get("src_port"), _ip(e.get("dest_ip")),
+            e.get("dest_port"), e.get("proto"), al.get("action"), e.get("in_iface"))
+
+
+def show_key(k):
+    return "sid %s %s %s:%s -> %s:%s action %s in_iface %s" % (k[0], k[5], k[1], k[2], k[3], k[4],
+                                                               k[6], k[7])
+
+
+def read_eve(ck, path):
+    """The EVE records of path; every line must be a complete JSON alert record."""
+    records = []
+    with open(path, errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                e = json.loads(line)
+            except ValueError as err:
+                ck.fail("eve.json line %d is not JSON (%s): %.200s" % (n, err, line))
+                continue
+            if not isinstance(e, dict) or e.get("event_type") != "alert":
+                ck.fail("eve.json line %d: event_type is not \"alert\": %.200s" % (n, line))
+                continue
+            al = e.get("alert")
+            missing = [k for k in ("timestamp", "src_ip", "dest_ip", "proto", "in_iface") if k not in e]
+            missing += ["alert." + k for k in EVE_ALERT_FIELDS if not isinstance(al, dict) or k not in al]
+            missing += ["vigil." + k for k in ("tenant", "port")
+                        if not isinstance(e.get("vigil"), dict) or k not in e["vigil"]]
+            if missing:
+                ck.fail("eve.json line %d lacks %s: %.200s" % (n, ", ".join(missing), line))
+                continue
+            records.append(e)
+    return records
+
+
+def check_alerts(ck, eve_path, expected_path, config_eve):
+    with open(expected_path) as f:
+        expected = json.load(f)
+    if not os.path.exists(eve_path):
+        if expected or os.path.exists(config_eve):
+            ck.fail("no EVE file at --eve-log %s (%d alerts expected)%s" % (
+                eve_path, len(expected),
+                "; vigild wrote the config's ids.eve instead" if os.path.exists(config_eve) else ""))
+        return
+    got = read_eve(ck, eve_path)
+    want_c, got_c = Counter(expected_key(a) for a in expected), Counter(eve_key(e) for e in got)
+    missing, unexpected = want_c - got_c, got_c - want_c
+    for k, n in sorted(missing.items(), key=str):
+        frames = [a.get("frame") for a in expected if expected_key(a) == k]
+        ck.fail("alert missing (x%d): %s (frames %s)" % (n, show_key(k), frames))
+    for k, n in sorted(unexpected.items(), key=str):
+        sig = next(e["alert"].get("signature") for e in got if eve_key(e) == k)
+        ts = [e.get("timestamp") for e in got if eve_key(e) == k][:3]
+        ck.fail("unexpected alert (x%d): %s \"%s\" at %s" % (n, show_key(k), sig, ts))
+    info = {expected_key(a): a for a in expected}
+    bad = set()
+    for e in got:
+        a = info.get(eve_key(e))
+        if a is None:
+            continue
+        pairs = [(f, e["alert"].get(f), a[f]) for f in ALERT_INFO if f in a]
+        if "tenant" in a:
+            pairs.append(("vigil.tenant", e["vigil"].get("tenant"), a["tenant"]))
+        for f, g, w in pairs:
+            if g != w and (a["sid"], f) not in bad:
+                bad.add((a["sid"], f))
+                ck.fail("alert sid %s: %s = %r, expected %r" % (a["sid"], f, g, w))
+    print("alerts: %d expected, %d in eve.json, %d missing, %d unexpected" % (
+        len(expected), len(got), sum(missing.values()), sum(unexpected.values())))
 
 
 def check_isolation(ck, cfg, outputs):
@@ -194,9 +319,9 @@ def main():
     tmp = tempfile.mkdtemp(prefix="vigil-replay-%s-" % name)
     ck = Checker()
     try:
-        cfg, cfg_path = prepare(case, tmp)
+        cfg, cfg_path, extra = prepare(case, tmp)
         stats = os.path.join(tmp, "stats.json")
-        rc, out, err = run_vigild(os.path.abspath(a.vigild), cfg_path, stats, a.timeout)
+        rc, out, err = run_vigild(os.path.abspath(a.vigild), cfg_path, stats, a.timeout, extra)
         if rc != 0:
             ck.fail("vigild %s" % ("timed out after %gs" % a.timeout if rc is None else
                                    "exited with code %d" % rc))
@@ -209,6 +334,10 @@ def main():
                         ck, p["name"], p["tx_pcap"], os.path.join(case, "expected", p["name"] + ".pcap"))
             check_stats(ck, stats, os.path.join(case, "expected", "counters.json"))
             check_isolation(ck, cfg, outputs)
+            alerts = os.path.join(case, "expected", "alerts.json")
+            if os.path.exists(alerts):
+                check_alerts(ck, os.path.join(tmp, "eve.json"), alerts,
+                             os.path.join(tmp, "eve-config.json"))
             if ck.failures:
                 show_output(out, err, 3000)
     finally:
