@@ -4,6 +4,8 @@
 #include <rte_mempool.h>
 #include <rte_spinlock.h>
 
+#include <cstring>
+
 #include "dataplane/reject_in_place.h"
 #include "dataplane/tcp_tracker.h"
 
@@ -285,6 +287,7 @@ void IdsStage::handle(PacketBatch& batch, uint16_t i) {
           ++counters_.dns_queries;
           insp_.set_buffer(Buffer::kDnsQuery, reinterpret_cast<const uint8_t*>(dns_.name),
                            dns_.name_len);
+          set_dotted(Buffer::kDnsQueryDotPrefix, dns_.name, dns_.name_len);
           dns_tx_ = true;
         }
       } else {
@@ -299,6 +302,13 @@ void IdsStage::handle(PacketBatch& batch, uint16_t i) {
   }
   apply_verdict(batch, i, &f);
   rte_spinlock_unlock(&c->lock);
+}
+
+void IdsStage::set_dotted(Buffer b, const char* value, uint32_t len) {
+  if (len + 1 > sizeof(dot_)) return;
+  dot_[0] = '.';
+  std::memcpy(dot_ + 1, value, len);
+  insp_.set_buffer(b, dot_, len + 1);
 }
 
 void IdsStage::track_tcp(Conn& c, IdsFlow& f, int d, const Packet& p) {
@@ -371,6 +381,7 @@ bool IdsStage::inspect_stream(IdsFlow& f, int d, const Packet& p) {
           if (tls_.sni_len > 0) {
             insp_.set_buffer(Buffer::kTlsSni, reinterpret_cast<const uint8_t*>(tls_.sni),
                              tls_.sni_len);
+            set_dotted(Buffer::kTlsSniDotPrefix, tls_.sni, tls_.sni_len);
             tls_tx_ = true;
           }
         } else if (r != TlsParse::kIncomplete) {
@@ -390,6 +401,7 @@ bool IdsStage::inspect_stream(IdsFlow& f, int d, const Packet& p) {
           ++counters_.dns_queries;
           insp_.set_buffer(Buffer::kDnsQuery, reinterpret_cast<const uint8_t*>(dns_.name),
                            dns_.name_len);
+          set_dotted(Buffer::kDnsQueryDotPrefix, dns_.name, dns_.name_len);
         }
         insp_.set_buffer(Buffer::kPayload, sd.buf, msg_len, sd.stream.consumed);
         insp_.stream = true;

@@ -74,6 +74,9 @@ class IdsStage final : public BurstStage {
   DnsQuery dns_;
   TlsClientHello tls_;
   uint8_t reply_[kRejectReplyMax];
+  // "." + the value, for rules with the dotprefix transform.
+  uint8_t dot_[kHttpHostMax + 2];
+  void set_dotted(Buffer b, const char* value, uint32_t len);
 };
 
 }  // namespace vigil::ids

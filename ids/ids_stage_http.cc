@@ -93,6 +93,10 @@ void IdsStage::inspect_http(IdsFlow& f, int d, const Packet& p) {
     if (to_server) {
       ++counters_.http_requests;
       set_request(insp_, request_);
+      if (request_.host.len > 0) {
+        set_dotted(Buffer::kHttpHostDotPrefix, reinterpret_cast<const char*>(request_.host.data),
+                   request_.host.len);
+      }
       f.dir[0].http_head_pending = request_.method.str() == "HEAD";
       http_tx_ = &request_;
     } else {

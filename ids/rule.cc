@@ -51,6 +51,12 @@ const char* buffer_name(Buffer b) {
       return "dns.query";
     case Buffer::kTlsSni:
       return "tls.sni";
+    case Buffer::kDnsQueryDotPrefix:
+      return "dns.query+dotprefix";
+    case Buffer::kTlsSniDotPrefix:
+      return "tls.sni+dotprefix";
+    case Buffer::kHttpHostDotPrefix:
+      return "http.host+dotprefix";
     case Buffer::kCount:
       break;
   }

@@ -42,6 +42,11 @@ enum class Buffer : uint8_t {
   kFileData,          // file.data, file_data: HTTP response body (request body to_server)
   kDnsQuery,          // dns.query, dns_query: the query name, dotted, no trailing dot
   kTlsSni,            // tls.sni, tls_sni
+  // The dotprefix transform of three buffers: "." + the value, so ".example.com" with endswith
+  // matches example.com and its subdomains but not badexample.com.
+  kDnsQueryDotPrefix,
+  kTlsSniDotPrefix,
+  kHttpHostDotPrefix,
   kCount
 };
 inline constexpr size_t kBufferCount = static_cast<size_t>(Buffer::kCount);

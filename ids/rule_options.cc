@@ -359,6 +359,34 @@ bool is_transform(std::string_view n) {
   return kTransforms.count(n) != 0;
 }
 
+// dotprefix: the sticky buffer just named is matched as "." + its value.
+bool apply_dotprefix(OptionContext& ctx, const RawOption& opt, RuleError* err) {
+  if (!no_value(opt, err)) return false;
+  Buffer to;
+  switch (ctx.sticky) {
+    case Buffer::kDnsQuery:
+      to = Buffer::kDnsQueryDotPrefix;
+      break;
+    case Buffer::kTlsSni:
+      to = Buffer::kTlsSniDotPrefix;
+      break;
+    case Buffer::kHttpHost:
+      to = Buffer::kHttpHostDotPrefix;
+      break;
+    default:
+      return option_error(err, "unsupported transform: dotprefix", opt,
+                          "dotprefix is supported after dns.query, tls.sni and http.host");
+  }
+  for (const MatchItem& it : ctx.rule->items) {
+    if (it.buffer == ctx.sticky) {
+      return option_error(err, "bad transform", opt,
+                          "a transform must come before the buffer's first match");
+    }
+  }
+  ctx.sticky = to;
+  return true;
+}
+
 }  // namespace
 
 bool option_error(RuleError* err, std::string reason, const RawOption& opt, std::string why) {
@@ -386,6 +414,7 @@ bool apply_option(OptionContext& ctx, const RawOption& opt, RuleError* err) {
   if (auto it = handlers().find(opt.name); it != handlers().end()) {
     return it->second(ctx, opt, err);
   }
+  if (opt.name == "dotprefix") return apply_dotprefix(ctx, opt, err);
   if (is_transform(opt.name)) {
     return option_error(err, cat({"unsupported transform: ", clip(opt.name, 40)}), opt,
                         "transforms are not supported");

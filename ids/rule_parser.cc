@@ -138,8 +138,10 @@ RuleProto buffer_proto(Buffer b) {
     case Buffer::kPayload:
       return RuleProto::kIp;
     case Buffer::kDnsQuery:
+    case Buffer::kDnsQueryDotPrefix:
       return RuleProto::kDns;
     case Buffer::kTlsSni:
+    case Buffer::kTlsSniDotPrefix:
       return RuleProto::kTls;
     default:
       return RuleProto::kHttp;

@@ -277,3 +277,27 @@ TEST(DetectEngine, IcmpTypeAndUdp) {
 
 }  // namespace
 }  // namespace vigil::ids
+
+namespace vigil::ids {
+namespace {
+
+TEST(DetectEngine, DotprefixMatchesDomainAndSubdomainsOnly) {
+  Engine e({rule("dns.query; dotprefix; content:\".evil.example\"; endswith;", 1,
+                 "alert dns any any -> any any"),
+            rule("tls.sni; dotprefix; content:\".evil.example\"; endswith;", 2,
+                 "alert tls any any -> any any")});
+  for (const char* name : {"evil.example", "a.b.evil.example", "notevil.example"}) {
+    Packet p("10.0.0.1", 5353, "10.0.0.53", 53, "q", 17);
+    p.insp.app = AppKind::kDns;
+    p.set(Buffer::kDnsQueryDotPrefix, std::string(".") + name);
+    const bool want = std::string(name) != "notevil.example";
+    EXPECT_EQ(e.fires(1, p.insp), want) << name;
+  }
+  Packet t("10.0.0.1", 40000, "10.0.0.2", 443, "hello");
+  t.insp.app = AppKind::kTls;
+  t.set(Buffer::kTlsSniDotPrefix, ".www.evil.example");
+  EXPECT_EQ(e.alerts(t.insp), (std::vector<uint32_t>{2}));
+}
+
+}  // namespace
+}  // namespace vigil::ids

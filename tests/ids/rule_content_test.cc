@@ -371,3 +371,27 @@ TEST(RuleUrilen, IsABsizeOnTheUri) {
 
 }  // namespace
 }  // namespace vigil::ids
+
+namespace vigil::ids {
+namespace {
+
+TEST(RuleContent, DotprefixMovesTheStickyBufferToItsDottedForm) {
+  Rule r;
+  RuleError err;
+  ASSERT_TRUE(
+      parse_rule("alert dns any any -> any any (msg:\"d\"; dns.query; dotprefix; "
+                 "content:\".evil.com\"; endswith; sid:9;)",
+                 RuleVars::defaults(), nullptr, &r, &err))
+      << err.reason << ": " << err.detail;
+  ASSERT_EQ(r.items.size(), 1u);
+  EXPECT_EQ(r.items[0].buffer, Buffer::kDnsQueryDotPrefix);
+  EXPECT_EQ(r.proto, RuleProto::kDns);
+  ASSERT_TRUE(
+      parse_rule("alert tls any any -> any any (msg:\"t\"; tls.sni; dotprefix; "
+                 "content:\".evil.com\"; endswith; sid:10;)",
+                 RuleVars::defaults(), nullptr, &r, &err));
+  EXPECT_EQ(r.items[0].buffer, Buffer::kTlsSniDotPrefix);
+}
+
+}  // namespace
+}  // namespace vigil::ids

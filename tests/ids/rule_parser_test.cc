@@ -213,9 +213,13 @@ TEST(RuleMeta, UnsupportedKeywordsAndTransforms) {
   EXPECT_EQ(opts_reason("app-layer-protocol:http;"), "unsupported keyword: app-layer-protocol");
   EXPECT_EQ(opts_reason("stream_size:client,<,10;"), "unsupported keyword: stream_size");
   EXPECT_EQ(opts_reason("xbits:set,a,track ip_src;"), "unsupported keyword: xbits");
-  EXPECT_EQ(opts_reason("dns.query; dotprefix; content:\".a.com\"; endswith;",
+  // dotprefix is supported right after dns.query, tls.sni and http.host, nowhere else.
+  EXPECT_EQ(
+      opts_reason("http.uri; dotprefix; content:\".a.com\";", "alert http any any -> any any"),
+      "unsupported transform: dotprefix");
+  EXPECT_EQ(opts_reason("dns.query; content:\"x\"; dotprefix; content:\".a.com\";",
                         "alert dns any any -> any any"),
-            "unsupported transform: dotprefix");
+            "bad transform");
   EXPECT_EQ(opts_reason("http.uri; to_lowercase; content:\"a\";", "alert http any any -> any any"),
             "unsupported transform: to_lowercase");
 }
