@@ -180,8 +180,9 @@ Config parse_config(const std::string& text, const std::string& origin,
   Config c;
   c.path = origin;
   if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
-  r.check_keys(root, "config",
-               {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant", "ids"});
+  r.check_keys(
+      root, "config",
+      {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant", "ids", "control"});
   read_settings(r, root["switch"], c.settings);
 
   if (const YAML::Node eal = root["eal"]) {
@@ -283,6 +284,11 @@ Config parse_config(const std::string& text, const std::string& origin,
     std::vector<std::string> names;
     for (const auto& t : c.tenancy.tenants) names.push_back(t.name);
     read_ids(r, ids, names, c.ids);
+  }
+  if (const YAML::Node ctl = root["control"]) {
+    std::vector<std::string> names;
+    for (const auto& t : c.tenancy.tenants) names.push_back(t.name);
+    read_control(r, ctl, names, c.control);
   }
 
   if (const YAML::Node trunks = root["trunks"]) {

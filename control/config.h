@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "control/control_config.h"
 #include "control/ids_config.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/port_spec.h"
@@ -34,6 +35,7 @@ struct Config {
   std::vector<PortSpec> ports;
   TenancySpec tenancy;
   IdsSettings ids;
+  ControlSettings control;
 };
 
 class ConfigError : public std::runtime_error {

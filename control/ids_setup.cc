@@ -23,6 +23,7 @@ std::unique_ptr<ids::IdsRuntime> start_ids(const Config& config,
   o.stream_buffers = s.stream_buffers;
   o.eve_queue = s.eve_queue;
   o.workers = workers;
+  o.inspect_all = s.tenants.empty();
   o.port_names = port_names;
   for (const TenantSpec& t : config.tenancy.tenants) {
     const bool listed = std::find(s.tenants.begin(), s.tenants.end(), t.name) != s.tenants.end();

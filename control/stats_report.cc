@@ -130,6 +130,7 @@ void print_stats(std::ostream& out, const StatsView& v) {
       << ms.aged << " aged, " << ms.table_full << " refused: table full):\n";
   const auto learned = learned_by_tenant(v);
   for (std::size_t t = 0; t < learned.size(); ++t) {
+    if (v.tenancy.tenant_name(t).empty()) continue;  // a removed tenant's slot
     out << "  tenant " << v.tenancy.tenant_name(t) << " (VLAN " << v.tenancy.vlan(t) << ")\n";
     if (learned[t].empty()) out << "    (none)\n";
     for (const Learned& l : learned[t]) {
@@ -174,13 +175,17 @@ void write_stats_json(std::ostream& out, const StatsView& v) {
       << ", \"table_full\": " << ms.table_full << ", \"aged\": " << ms.aged
       << "},\n  \"bridge\": {";
   const auto learned = learned_by_tenant(v);
+  bool first_tenant = true;
   for (std::size_t t = 0; t < learned.size(); ++t) {
-    out << (t ? "," : "") << "\n    \"" << json_escape(v.tenancy.tenant_name(t)) << "\": [";
+    if (v.tenancy.tenant_name(t).empty()) continue;  // a removed tenant's slot
+    out << (first_tenant ? "" : ",") << "\n    \"" << json_escape(v.tenancy.tenant_name(t))
+        << "\": [";
     for (std::size_t i = 0; i < learned[t].size(); ++i) {
       out << (i ? ", " : "") << "{\"mac\": \"" << learned[t][i].mac << "\", \"port\": \""
           << v.port_names[learned[t][i].port] << "\"}";
     }
     out << "]";
+    first_tenant = false;
   }
   out << "\n  }";
   if (v.conns != nullptr) {

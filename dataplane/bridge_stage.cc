@@ -14,11 +14,13 @@ void BridgeStage::process(PacketBatch& batch) {
     if (frame[0] & 1) {  // broadcast or multicast
       m.out_port = kFloodPort;
     } else {
-      const uint16_t port = macs_.lookup(m.tenant, frame, m.time_us);
+      uint16_t port = macs_.lookup(m.tenant, frame, m.time_us);
+      // Learned before the port changed hands (a VM moved or removed): not this tenant's now.
+      if (port != kNoPort && !tenancy_->serves(port, m.tenant)) port = kNoPort;
       m.out_port = port == kNoPort ? kFloodPort : port;
       if (port == m.in_port) batch.drop(i, DropReason::kSamePort);
     }
-    if (m.out_port == kFloodPort && tenancy_.members(m.tenant).size() < 2) {
+    if (m.out_port == kFloodPort && tenancy_->members(m.tenant).size() < 2) {
       batch.drop(i, DropReason::kFloodNoMember);
     }
   }

@@ -11,11 +11,13 @@ namespace vigil {
 
 class BridgeStage {
  public:
-  BridgeStage(const TenancyMap& tenancy, MacTable& macs) : tenancy_(tenancy), macs_(macs) {}
+  BridgeStage(const TenancyMap& tenancy, MacTable& macs) : tenancy_(&tenancy), macs_(macs) {}
+  // The tenancy of the bursts that follow (the control API may replace it between bursts).
+  void use(const TenancyMap& tenancy) { tenancy_ = &tenancy; }
   void process(PacketBatch& batch);
 
  private:
-  const TenancyMap& tenancy_;
+  const TenancyMap* tenancy_;
   MacTable& macs_;
 };
 

@@ -79,6 +79,7 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, unsigned max_wo
   // rte_hash may hold a few more keys than asked; size the entries after its positions.
   const size_t entries = static_cast<size_t>(rte_hash_max_key_id(hash_)) + 1;
   conns_ = std::make_unique<Conn[]>(entries);
+  slots_ = static_cast<uint32_t>(entries);
   memory_bytes_ = dpdk_heap_bytes() - heap_before + entries * sizeof(Conn);
   for (uint32_t i = 0; i <= static_cast<uint32_t>(rte_hash_max_key_id(hash_)); ++i) {
     rte_spinlock_init(&conns_[i].lock);
@@ -227,6 +228,19 @@ uint32_t ConnTable::sweep(uint64_t now_us) {
   for (Conn* c : idle) expire(c);
   expired_.fetch_add(idle.size(), std::memory_order_relaxed);
   return static_cast<uint32_t>(idle.size());
+}
+
+void ConnTable::for_each(const std::function<void(const Conn&)>& fn) const {
+  const void* key;
+  void* data;
+  uint32_t next = 0;
+  int32_t pos;
+  while ((pos = rte_hash_iterate(hash_, &key, &data, &next)) >= 0) {
+    Conn& c = conns_[pos];
+    rte_spinlock_lock(&c.lock);
+    if (c.in_use) fn(c);  // under the entry's lock: a consistent view, held briefly
+    rte_spinlock_unlock(&c.lock);
+  }
 }
 
 uint32_t ConnTable::count() const {

@@ -57,7 +57,8 @@ struct Conn {
   bool replied = false;  // a packet went the other way (UDP/ICMP pseudo-connections)
   uint16_t owner = 0;    // the VM port charged for it
   uint32_t rule = 0;
-  uint32_t generation = 0;  // bumped whenever the entry starts a new connection
+  uint32_t generation = 0;          // bumped whenever the entry starts a new connection
+  uint64_t packets = 0, bytes = 0;  // both directions, counted by the firewall
   std::atomic<uint64_t> last_seen_us{0};
   TcpConn tcp{};
 };
@@ -116,6 +117,8 @@ class ConnTable {
   // Called by sweep for each expired entry, with its lock held and in_use already false, so a
   // user keeping state beside the table (the IDS's stream buffers) can release it.
   void set_expire_hook(std::function<void(uint32_t index)> hook) { expire_hook_ = std::move(hook); }
+  // Control thread: calls `fn` with every live entry, under the entry's lock (keep it short).
+  void for_each(const std::function<void(const Conn&)>& fn) const;
   // Position of `conn` in the table, for state kept in parallel arrays.
   uint32_t index_of(const Conn* conn) const { return static_cast<uint32_t>(conn - conns_.get()); }
 
@@ -127,6 +130,9 @@ class ConnTable {
   // the entries), for capacity() connections.
   size_t memory_bytes() const { return memory_bytes_; }
   uint32_t capacity() const { return capacity_; }
+  // Entry positions rte_hash may hand out (index_of's range): more than capacity(), because of
+  // its per-lcore slot caches. Size parallel arrays by this.
+  uint32_t slots() const { return slots_; }
 
  private:
   bool take_rate_token(uint16_t port, uint64_t now_us);
@@ -136,6 +142,7 @@ class ConnTable {
   rte_rcu_qsbr* rcu_ = nullptr;
   std::unique_ptr<Conn[]> conns_;
   uint32_t capacity_;
+  uint32_t slots_ = 0;
   size_t memory_bytes_ = 0;
   ConnLimits limits_;
   ConnTimeouts timeouts_;

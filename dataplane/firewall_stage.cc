@@ -48,16 +48,6 @@ ConnKey key_of(uint16_t tenant, uint8_t family, uint8_t proto, const uint8_t* ip
 
 }  // namespace
 
-FirewallStage::FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
-                             std::vector<bool> filtered, std::vector<bool> vm_port,
-                             const AddressOwners* owners, WorkerCounters& counters)
-    : policy_(policy),
-      conns_(conns),
-      filtered_(std::move(filtered)),
-      vm_port_(std::move(vm_port)),
-      owners_(owners),
-      counters_(counters) {}
-
 bool FirewallStage::quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const {
   // The error quotes the offending packet: its IP header and at least 8 bytes of its L4.
   const uint8_t* l4 = frame + m.l4_offset;
@@ -115,6 +105,8 @@ bool FirewallStage::track(PacketBatch& batch, uint16_t i) {
     }
   }
   if (dir == 1) c->replied = true;
+  c->packets++;
+  c->bytes += rte_pktmbuf_pkt_len(batch.pkts[i]);
   c->last_seen_us.store(m.time_us, std::memory_order_relaxed);
   rte_spinlock_unlock(&c->lock);
   return true;
@@ -153,7 +145,7 @@ void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) 
     conns_.restart(c, f.side, m.time_us);
   } else {
     ConnRefusal why;
-    c = conns_.create(f.key, f.side, m.in_port, m.time_us, &why, vm_port_[m.in_port]);
+    c = conns_.create(f.key, f.side, m.in_port, m.time_us, &why, (*view_.vm_port)[m.in_port]);
     switch (why) {
       case ConnRefusal::kNone:
         break;
@@ -170,6 +162,8 @@ void FirewallStage::decide(PacketBatch& batch, uint16_t i, PolicyAction action) 
     rte_spinlock_lock(&c->lock);
   }
   c->verdict = static_cast<uint8_t>(action);
+  c->packets = 1;
+  c->bytes = rte_pktmbuf_pkt_len(batch.pkts[i]);
   if (f.key.proto == kProtoTcp) c->tcp = tcp;
   c->last_seen_us.store(m.time_us, std::memory_order_relaxed);
   rte_spinlock_unlock(&c->lock);
@@ -256,22 +250,22 @@ void FirewallStage::process(PacketBatch& batch) {
     // coming back in (cross-tenant) finds its connection.
     uint16_t acl_tenant = m.tenant;
     bool toward_other = false;
-    if (owners_ != nullptr) {
+    if (view_.owners != nullptr) {
       const uint8_t* ip = rte_pktmbuf_mtod(batch.pkts[i], const uint8_t*) + m.l3_offset;
       const bool v4 = m.l3 == L3Kind::kIpv4;
-      const uint16_t from = owners_->foreign_owner(m.tenant, v4, v4 ? ip + 12 : ip + 8);
+      const uint16_t from = view_.owners->foreign_owner(m.tenant, v4, v4 ? ip + 12 : ip + 8);
       if (from != kNoTenant) {
         acl_tenant = from < kMaxCrossTenants && m.tenant < kMaxCrossTenants
                          ? cross_tenant_code(from, m.tenant)
                          : 0xffff;  // a pair no rule can name: denied
       }
-      toward_other = owners_->foreign_owner(m.tenant, v4, v4 ? ip + 16 : ip + 24) != kNoTenant;
+      toward_other = view_.owners->foreign_owner(m.tenant, v4, v4 ? ip + 16 : ip + 24) != kNoTenant;
     }
-    if (acl_tenant == m.tenant && !toward_other && !filtered_[m.tenant]) continue;
+    if (acl_tenant == m.tenant && !toward_other && !(*view_.filtered)[m.tenant]) continue;
     prepare(batch, i, acl_tenant);
     todo[n_todo++] = i;
   }
-  const PolicyClassifier* policy = policy_.load(std::memory_order_acquire);
+  const PolicyClassifier* policy = view_.policy;
   // Rounds: frames waiting on an earlier frame's connection go again once it is decided. Each
   // round decides at least one frame, so this ends; with no replies in the burst it is one round.
   while (n_todo > 0) {

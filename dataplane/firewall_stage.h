@@ -22,14 +22,19 @@
 
 namespace vigil {
 
+// The policy side of the firewall. The control thread replaces it whole (switch_state.h); a
+// burst uses the one in force at its start, freed once every worker has passed a quiescent state.
+struct FirewallPolicyView {
+  const PolicyClassifier* policy = nullptr;
+  const std::vector<bool>* filtered = nullptr;  // per tenant: it has a policy
+  const std::vector<bool>* vm_port = nullptr;   // per port: a VM port (its limits are charged)
+  const AddressOwners* owners = nullptr;        // cross-tenant detection; null: none
+};
+
 class FirewallStage {
  public:
-  // filtered[t]: tenant t has a policy. vm_port[p]: port p is a VM port (limits are charged).
-  // `policy` is republished by the control thread on reload; a burst uses the one it loaded at
-  // its start, and the old one is freed once every worker has passed a quiescent state.
-  FirewallStage(const std::atomic<const PolicyClassifier*>& policy, ConnTable& conns,
-                std::vector<bool> filtered, std::vector<bool> vm_port, const AddressOwners* owners,
-                WorkerCounters& counters);
+  FirewallStage(ConnTable& conns, WorkerCounters& counters) : conns_(conns), counters_(counters) {}
+  void use(const FirewallPolicyView& view) { view_ = view; }
   void process(PacketBatch& batch);
 
  private:
@@ -51,12 +56,9 @@ class FirewallStage {
   // The connection an ICMP error quotes; false when the quote is cut short.
   bool quoted_key(const PacketMeta& m, const uint8_t* frame, ConnKey& key) const;
 
-  const std::atomic<const PolicyClassifier*>& policy_;
   ConnTable& conns_;
-  std::vector<bool> filtered_;
-  std::vector<bool> vm_port_;
-  const AddressOwners* owners_;
   WorkerCounters& counters_;
+  FirewallPolicyView view_;
   // Per frame of the burst, filled by the first pass.
   struct Frame {
     const uint8_t* data;

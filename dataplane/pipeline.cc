@@ -4,40 +4,48 @@
 
 namespace vigil {
 
-Pipeline::Pipeline(const ParseLimits& limits, const TenancyMap& tenancy,
-                   const PortSecurity& security, MacTable& macs, const LinkState& links,
-                   rte_mempool* pool, const std::vector<TxQueueRef>& tx,
-                   const FirewallContext* firewall, unsigned worker,
+Pipeline::Pipeline(const ParseLimits& limits, const std::atomic<const SwitchState*>& state,
+                   ConnTable& conns, MacTable& macs, const LinkState& links, rte_mempool* pool,
+                   const std::vector<TxQueueRef>& tx, unsigned worker,
                    std::unique_ptr<BurstStage> inspector)
     : limits_(limits),
-      tenancy_(tenancy),
-      security_(security),
+      state_(state),
+      current_(state.load(std::memory_order_acquire)),
+      conns_(conns),
+      firewall_(conns, counters_),
       inspector_(std::move(inspector)),
       worker_(worker),
-      bridge_(tenancy, macs),
-      tx_(tenancy, links, pool, tx, counters_) {
-  if (firewall != nullptr) {
-    firewall_ =
-        std::make_unique<FirewallStage>(firewall->policy, *firewall->conns, firewall->filtered,
-                                        firewall->vm_port, firewall->owners, counters_);
-    conns_ = firewall->conns;
-    conns_->register_worker(worker_);
-  }
+      bridge_(*current_->tenancy, macs),
+      tx_(*current_->tenancy, links, pool, tx, counters_) {
+  conns_.register_worker(worker_);
+  current_ = nullptr;
+  adopt(state.load(std::memory_order_acquire));
 }
 
 Pipeline::~Pipeline() {
-  if (conns_ != nullptr) conns_->unregister_worker(worker_);
+  conns_.unregister_worker(worker_);
+}
+
+void Pipeline::adopt(const SwitchState* s) {
+  if (s == current_) return;
+  current_ = s;
+  bridge_.use(*s->tenancy);
+  tx_.use(*s->tenancy);
+  firewall_.use(FirewallPolicyView{s->policy.get(), &s->filtered, &s->vm_port,
+                                   s->cross_tenant ? s->owners.get() : nullptr});
 }
 
 void Pipeline::process(PacketBatch& batch) {
+  adopt(state_.load(std::memory_order_acquire));
+  const SwitchState& s = *current_;
   parse_batch(batch, limits_, counters_);
-  tenancy_.classify(batch);
-  security_.process(batch);
-  if (firewall_) firewall_->process(batch);
+  s.tenancy->classify(batch);
+  s.security->process(batch);
+  firewall_.process(batch);
   if (inspector_) inspector_->process(batch);
   bridge_.process(batch);
   tx_.process(batch);
-  // Nothing of this burst's connection lookups is held past here.
+  // Nothing of this burst's lookups (connections, the snapshot) is held past here.
   quiescent();
 }
 

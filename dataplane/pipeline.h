@@ -8,6 +8,7 @@
 // the MAC table is shared by all workers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -19,32 +20,23 @@
 #include "dataplane/frame_parser.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/packet_batch.h"
+#include "dataplane/switch_state.h"
 #include "dataplane/tx_stage.h"
 #include "dataplane/worker_counters.h"
-#include "tenancy/address_owners.h"
-#include "tenancy/port_security.h"
-#include "tenancy/tenancy_map.h"
 
 namespace vigil {
 
-// What a worker needs for the stateful firewall (absent when no tenant has a policy).
-struct FirewallContext {
-  std::atomic<const PolicyClassifier*> policy;  // swapped on reload (vigild, SIGHUP)
-  ConnTable* conns;
-  std::vector<bool> filtered;             // per tenant
-  std::vector<bool> vm_port;              // per port
-  const AddressOwners* owners = nullptr;  // cross-tenant detection (two tenants or more)
-};
-
 class Pipeline {
  public:
-  // `macs` is shared with the other workers; `tx` is this worker's tx queue for each port.
-  // `firewall` may be null; `worker` is this worker's id among its peers (RCU reader id).
-  // `inspector` (may be null) runs after the firewall; the pipeline owns it.
-  Pipeline(const ParseLimits& limits, const TenancyMap& tenancy, const PortSecurity& security,
-           MacTable& macs, const LinkState& links, rte_mempool* pool,
-           const std::vector<TxQueueRef>& tx, const FirewallContext* firewall = nullptr,
-           unsigned worker = 0, std::unique_ptr<BurstStage> inspector = nullptr);
+  // `state` is the tenancy snapshot the control thread publishes (switch_state.h); `conns` the
+  // firewall's connection table, whose RCU also covers the snapshot. `macs` is shared with the
+  // other workers; `tx` is this worker's tx queue for each port; `worker` is this worker's id
+  // among its peers (RCU reader id). `inspector` (may be null) runs after the firewall; the
+  // pipeline owns it.
+  Pipeline(const ParseLimits& limits, const std::atomic<const SwitchState*>& state,
+           ConnTable& conns, MacTable& macs, const LinkState& links, rte_mempool* pool,
+           const std::vector<TxQueueRef>& tx, unsigned worker = 0,
+           std::unique_ptr<BurstStage> inspector = nullptr);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -54,7 +46,7 @@ class Pipeline {
   void flush() { tx_.flush(); }
   // Between polling rounds, busy or not: this worker holds nothing shared (RCU quiescent state).
   void quiescent() {
-    if (conns_ != nullptr) conns_->quiescent(worker_);
+    conns_.quiescent(worker_);
     if (inspector_) inspector_->quiescent();
   }
   const BurstStage* inspector() const { return inspector_.get(); }
@@ -62,13 +54,16 @@ class Pipeline {
   const WorkerCounters& counters() const { return counters_; }
 
  private:
+  // Points the stages at snapshot `s` (when it changed since the last burst).
+  void adopt(const SwitchState* s);
+
   WorkerCounters counters_;
   ParseLimits limits_;
-  const TenancyMap& tenancy_;
-  const PortSecurity& security_;
-  std::unique_ptr<FirewallStage> firewall_;
+  const std::atomic<const SwitchState*>& state_;
+  const SwitchState* current_ = nullptr;
+  ConnTable& conns_;
+  FirewallStage firewall_;
   std::unique_ptr<BurstStage> inspector_;
-  ConnTable* conns_ = nullptr;
   unsigned worker_;
   BridgeStage bridge_;
   TxStage tx_;

@@ -22,7 +22,7 @@ uint16_t enabled_queue(uint32_t mask, uint16_t worker, uint16_t fallback) {
 
 TxStage::TxStage(const TenancyMap& tenancy, const LinkState& links, rte_mempool* pool,
                  const std::vector<TxQueueRef>& tx, WorkerCounters& counters)
-    : tenancy_(tenancy),
+    : tenancy_(&tenancy),
       links_(links),
       pool_(pool),
       tx_(tx),
@@ -60,8 +60,8 @@ void TxStage::drain(uint16_t port) {
 }
 
 void TxStage::emit(uint16_t port, rte_mbuf* m, const PacketMeta& meta) {
-  if (tenancy_.egress_tagged(port, meta.tenant)) {
-    const uint16_t tci = static_cast<uint16_t>(meta.pcp << 13 | tenancy_.vlan(meta.tenant));
+  if (tenancy_->egress_tagged(port, meta.tenant)) {
+    const uint16_t tci = static_cast<uint16_t>(meta.pcp << 13 | tenancy_->vlan(meta.tenant));
     if (!push_vlan_tag(m, tci)) {
       count_drop(port, DropReason::kNoMbuf);
       rte_pktmbuf_free(m);
@@ -104,7 +104,7 @@ void TxStage::process(PacketBatch& batch) {
     }
     // Flood: a copy for every member with its link up but the last, which takes the original.
     // A member that is down counts a port_down copy; with none up, the frame is dropped whole.
-    const std::vector<uint16_t>& members = tenancy_.members(meta.tenant);
+    const std::vector<uint16_t>& members = tenancy_->members(meta.tenant);
     bool any_up = false;
     for (uint16_t port : members) any_up |= port != meta.in_port && links_.up(port);
     if (!any_up) {

@@ -21,6 +21,8 @@ class TxStage {
   // tx[i]: the queue this worker sends on for vigil port i.
   TxStage(const TenancyMap& tenancy, const LinkState& links, rte_mempool* pool,
           const std::vector<TxQueueRef>& tx, WorkerCounters& counters);
+  // The tenancy of the bursts that follow (the control API may replace it between bursts).
+  void use(const TenancyMap& tenancy) { tenancy_ = &tenancy; }
   ~TxStage();
   TxStage(const TxStage&) = delete;
   TxStage& operator=(const TxStage&) = delete;
@@ -40,7 +42,7 @@ class TxStage {
     counters_.port_drops[port][static_cast<size_t>(reason)] += n;
   }
 
-  const TenancyMap& tenancy_;
+  const TenancyMap* tenancy_;
   const LinkState& links_;
   rte_mempool* pool_;
   std::vector<TxQueueRef> tx_;

@@ -21,6 +21,7 @@ struct DetectEngine::Worker {
   ~Worker() {
     if (hs != nullptr) hs_free_scratch(hs);
     if (match.match_data != nullptr) pcre2_match_data_free(match.match_data);
+    if (match.match_context != nullptr) pcre2_match_context_free(match.match_context);
   }
 };
 
@@ -238,7 +239,7 @@ std::unique_ptr<DetectEngine> DetectEngine::build(std::vector<Rule> rules, unsig
       if (fresh) cr.chains.emplace_back();
       cr.chains[it->second].push_back(static_cast<uint16_t>(i));
     }
-    cr.stream_once = payload_only && cr.rule.proto == RuleProto::kTcp;
+    cr.stream_once = payload_only;  // applies when the payload is a rescanned stream window
     for (const Flowbit& fb : cr.rule.flowbits) {
       if (fb.op == FlowbitOp::kNoAlert) continue;
       CompiledFlowbit c{fb.op, fb.any_of, {}};
@@ -258,6 +259,9 @@ std::unique_ptr<DetectEngine> DetectEngine::build(std::vector<Rule> rules, unsig
     worker->stamp.assign(e->rules_.size(), 0);
     worker->candidates.reserve(e->rules_.size());
     worker->match.match_data = pcre2_match_data_create(32, nullptr);
+    worker->match.match_context = pcre2_match_context_create(nullptr);
+    pcre2_set_match_limit(worker->match.match_context, 3500);
+    pcre2_set_depth_limit(worker->match.match_context, 1500);
     e->workers_.push_back(std::move(worker));
   }
   hs_scratch_t* proto = nullptr;
@@ -389,7 +393,7 @@ void DetectEngine::inspect(const Inspection& insp, unsigned worker, InspectResul
   std::sort(w.candidates.begin(), w.candidates.end());
   for (uint32_t r : w.candidates) {
     const CompiledRule& cr = rules_[r];
-    const bool once = cr.stream_once && insp.fired != nullptr;
+    const bool once = cr.stream_once && insp.stream && insp.fired != nullptr;
     if (once && insp.fired->has(r)) continue;
     if (!rule_matches(cr, insp, w.match)) continue;
     if (once) insp.fired->add(r);

@@ -22,8 +22,9 @@ struct IdsShared {
   IdsFlow* states = nullptr;                         // parallel to flows' entries
   rte_mempool* stream_pool = nullptr;                // stream buffers of stream_buffer bytes
   uint32_t stream_buffer = 8192;
-  EveWriter* eve = nullptr;               // null: alerts are counted only
-  std::vector<bool> inspected;            // per tenant
+  EveWriter* eve = nullptr;     // null: alerts are counted only
+  std::vector<bool> inspected;  // per tenant slot at startup
+  bool inspect_all = true;      // every tenant, including ones added later (ids.tenants empty)
   std::vector<std::string> port_names;    // per port
   std::vector<std::string> tenant_names;  // per tenant
   std::vector<uint16_t> tenant_vlans;     // per tenant

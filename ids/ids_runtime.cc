@@ -57,7 +57,7 @@ std::unique_ptr<IdsRuntime> IdsRuntime::create(const IdsOptions& options, std::s
   ConnTimeouts timeouts;
   rt->flows_ = std::make_unique<ConnTable>("ids_flows" + suffix, options.flows, options.workers,
                                            ConnLimits{}, timeouts);
-  rt->states_ = std::make_unique<IdsFlow[]>(rt->flows_->capacity());
+  rt->states_ = std::make_unique<IdsFlow[]>(rt->flows_->slots());
   rte_mempool* pool = rte_mempool_create(("ids_stream" + suffix).c_str(), options.stream_buffers,
                                          options.stream_buffer, 32, 0, nullptr, nullptr, nullptr,
                                          nullptr, SOCKET_ID_ANY, 0);
@@ -72,6 +72,7 @@ std::unique_ptr<IdsRuntime> IdsRuntime::create(const IdsOptions& options, std::s
   s.stream_pool = pool;
   s.stream_buffer = options.stream_buffer;
   s.inspected = options.inspected;
+  s.inspect_all = options.inspect_all;
   s.port_names = options.port_names;
   s.tenant_names = options.tenant_names;
   s.tenant_vlans = options.tenant_vlans;

@@ -28,6 +28,7 @@ struct IdsOptions {
   uint32_t eve_queue = 8192;
   unsigned workers = 1;
   std::vector<bool> inspected;  // per tenant
+  bool inspect_all = true;      // tenants added later are inspected too
   std::vector<std::string> port_names, tenant_names;
   std::vector<uint16_t> tenant_vlans;
 };

@@ -4,6 +4,7 @@
 #include <rte_mempool.h>
 #include <rte_spinlock.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "dataplane/reject_in_place.h"
@@ -89,7 +90,9 @@ void IdsStage::process(PacketBatch& batch) {
     if (!batch.alive(i)) continue;
     const PacketMeta& m = batch.meta[i];
     if (m.l3 != L3Kind::kIpv4 && m.l3 != L3Kind::kIpv6) continue;
-    if (m.tenant >= shared_.inspected.size() || !shared_.inspected[m.tenant]) continue;
+    const bool inspected = m.tenant < shared_.inspected.size() ? bool(shared_.inspected[m.tenant])
+                                                               : shared_.inspect_all;
+    if (!inspected) continue;
     handle(batch, i);
   }
 }
@@ -115,7 +118,18 @@ bool IdsStage::parse(const PacketBatch& batch, uint16_t i, Packet& p) {
     return false;
   }
   p.proto = m.l4_proto;
-  if (m.l4_proto == 0 || m.l4_offset == 0 || l3_end <= m.l4_offset) return true;
+  if (m.l4_proto == 0) {
+    // A protocol the parser does not look into (GRE, ESP, SCTP, ...): its payload is what
+    // follows the IP header (IPv4 options included; IPv6 extension headers are not walked).
+    const uint32_t hdr = m.l3 == L3Kind::kIpv4 ? uint32_t(ip[0] & 0x0f) * 4 : 40;
+    p.proto = m.l3 == L3Kind::kIpv4 ? ip[9] : ip[6];
+    if (m.l3_offset + hdr < l3_end) {
+      p.payload = ip + hdr;
+      p.payload_len = l3_end - m.l3_offset - hdr;
+    }
+    return true;
+  }
+  if (m.l4_offset == 0 || l3_end <= m.l4_offset) return true;
   const uint8_t* l4 = frame + m.l4_offset;
   const uint32_t l4_len = l3_end - m.l4_offset;
   switch (m.l4_proto) {
@@ -136,7 +150,8 @@ bool IdsStage::parse(const PacketBatch& batch, uint16_t i, Packet& p) {
       p.sport = be16(l4);
       p.dport = be16(l4 + 2);
       p.payload = l4 + 8;
-      p.payload_len = l4_len - 8;
+      // The datagram's own length (the parser checked 8 <= it <= the bytes present).
+      p.payload_len = std::min<uint32_t>(l4_len, be16(l4 + 4)) - 8;
       break;
     case kProtoIcmp:
     case kProtoIcmpv6: {
@@ -218,6 +233,10 @@ void IdsStage::handle(PacketBatch& batch, uint16_t i) {
   }
   const uint32_t index = flows.index_of(c);
   IdsFlow& f = shared_.states[index];
+  if (p.tcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn &&
+      (c->tcp.state == TcpState::kClose || c->tcp.state == TcpState::kTimeWait)) {
+    flows.restart(c, side, m.time_us);  // a new connection on a closed one's 5-tuple
+  }
   if (f.generation != c->generation) f.reset(c->generation);
   flow_id_ = (uint64_t(index) + 1) << 32 | c->generation;
   c->last_seen_us.store(m.time_us, std::memory_order_relaxed);
@@ -257,9 +276,12 @@ void IdsStage::handle(PacketBatch& batch, uint16_t i) {
   }
 
   if (p.tcp) {
-    if (f.app == AppProto::kTls && tls_is_application_data(p.payload, p.payload_len)) {
-      f.bypassed = true;  // encrypted from here on: behaviour monitoring only
+    // Encrypted from here on (once the handshake got an answer): behaviour monitoring only.
+    if (f.app == AppProto::kTls && f.tls_hello_done && f.dir[1].data_seen &&
+        tls_is_application_data(p.payload, p.payload_len)) {
+      f.bypassed = true;
       ++counters_.flows_bypassed;
+      release_buffers(f);
       rte_spinlock_unlock(&c->lock);
       return;
     }
@@ -301,7 +323,17 @@ void IdsStage::handle(PacketBatch& batch, uint16_t i) {
     f.bits.overflow = false;
   }
   apply_verdict(batch, i, &f);
+  // A flow that will not be inspected again gives its stream buffers back now.
+  if (f.passed || f.bypassed || f.dropped != DropReason::kNone) release_buffers(f);
   rte_spinlock_unlock(&c->lock);
+}
+
+void IdsStage::release_buffers(IdsFlow& f) {
+  for (IdsDirection& d : f.dir) {
+    if (d.buf == nullptr) continue;
+    rte_mempool_put(shared_.stream_pool, d.buf);
+    d.buf = nullptr;
+  }
 }
 
 void IdsStage::set_dotted(Buffer b, const char* value, uint32_t len) {
@@ -315,18 +347,23 @@ void IdsStage::track_tcp(Conn& c, IdsFlow& f, int d, const Packet& p) {
   IdsDirection& sd = f.dir[d];
   const uint8_t fl = p.tcp_flags;
   if (fl & kTcpSyn) {
-    sd.syn_seen = true;
-    sd.isn = p.seq;
-    sd.stream = StreamState{};  // a (re)transmitted SYN restarts this direction
+    // Only a SYN before any data starts (or restarts) this direction: a SYN in the middle of
+    // a stream (forged, to desynchronise the IDS) leaves it alone, as the receiver would.
+    if (!sd.data_seen) {
+      sd.syn_seen = true;
+      sd.isn = p.seq;
+      sd.stream = StreamState{};
+    }
     if (fl & kTcpAck) {
       f.synack_seen = true;
     } else if (c.tcp.state == TcpState::kNone) {
       c.tcp.state = TcpState::kSynSent;
     }
   } else if (!f.established && (fl & kTcpAck) && (f.synack_seen || !f.dir[0].syn_seen)) {
-    // The handshake's last ACK, or a flow picked up mid-stream (taken as established).
+    // The handshake's last ACK, or a flow picked up mid-stream (taken as established for the
+    // rules, but given the short timeout of an unconfirmed flow).
     f.established = true;
-    c.tcp.state = TcpState::kEstablished;
+    if (f.synack_seen) c.tcp.state = TcpState::kEstablished;
   }
   if (fl & kTcpFin) sd.fin_seen = true;
   if (f.dir[0].fin_seen && f.dir[1].fin_seen) c.tcp.state = TcpState::kTimeWait;
@@ -353,9 +390,11 @@ bool IdsStage::inspect_stream(IdsFlow& f, int d, const Packet& p) {
     sd.buf = static_cast<uint8_t*>(obj);
   }
   const uint32_t cap = shared_.stream_buffer;
-  if (!sd.stream.initialized) stream_init(sd.stream, sd.syn_seen ? sd.isn + 1 : p.seq);
+  // Data on a SYN (TCP Fast Open) starts after the SYN's own sequence number.
+  const uint32_t seq = p.seq + ((p.tcp_flags & kTcpSyn) ? 1 : 0);
+  if (!sd.stream.initialized) stream_init(sd.stream, sd.syn_seen ? sd.isn + 1 : seq);
   uint32_t added =
-      stream_add(sd.stream, sd.buf, cap, p.seq, p.payload, p.payload_len, counters_.stream);
+      stream_add(sd.stream, sd.buf, cap, seq, p.payload, p.payload_len, counters_.stream);
   if (added == 0 && stream_held_end(sd.stream) >= cap) {
     // Full, with a hole that holds everything up: give up on the hole (a match must not span
     // it) and go on with what follows.
@@ -395,7 +434,14 @@ bool IdsStage::inspect_stream(IdsFlow& f, int d, const Packet& p) {
       uint32_t msg_len = 0;
       int n = 0;
       while (sd.stream.contiguous > 0 && n++ < kMaxTransactionsPerSegment) {
-        if (!parse_dns_tcp_query_name(sd.buf, sd.stream.contiguous, dns_, &msg_len)) break;
+        if (!parse_dns_tcp_query_name(sd.buf, sd.stream.contiguous, dns_, &msg_len)) {
+          // A whole message that is not a readable query: skip it, or wait for the rest.
+          const uint32_t whole = sd.stream.contiguous >= 2 ? 2u + be16(sd.buf) : UINT32_MAX;
+          if (whole > sd.stream.contiguous) break;
+          ++counters_.dns_errors;
+          stream_consume(sd.stream, sd.buf, whole);
+          continue;
+        }
         fill_flow_base(f, p, to_server, d);
         if (!dns_.is_response) {
           ++counters_.dns_queries;

@@ -47,6 +47,7 @@ class IdsStage final : public BurstStage {
   void fill_base(const Packet& p, bool to_server, bool established);
   void fill_flow_base(IdsFlow& f, const Packet& p, bool to_server, int d);
   void track_tcp(Conn& c, IdsFlow& f, int d, const Packet& p);
+  void release_buffers(IdsFlow& f);
   // The stream of direction `d` grew: inspect it (app-layer aware). Returns false when the
   // stream could not be used (no buffer) and the packet must be inspected alone.
   bool inspect_stream(IdsFlow& f, int d, const Packet& p);

@@ -52,10 +52,7 @@ void IdsStage::raise_alerts(const InspectResult& r) {
     ++counters_.alerts;
     if (shared_.eve == nullptr) continue;
     AlertRecord* rec = shared_.eve->acquire();
-    if (rec == nullptr) {
-      ++counters_.alerts_lost;
-      continue;
-    }
+    if (rec == nullptr) continue;  // counted by the writer (lost_pool)
     const Rule& rule = engine_->rule(r.hits[k].rule);
     rec->kind = EventKind::kAlert;
     const bool blocks = rule.action == RuleAction::kDrop || rule.action == RuleAction::kReject;
@@ -91,7 +88,7 @@ void IdsStage::raise_alerts(const InspectResult& r) {
     }
     if (dns_tx_) set_text(rec->dns_rrname, dns_.name_view());
     if (tls_tx_) set_text(rec->tls_sni, std::string_view(tls_.sni, tls_.sni_len));
-    if (!shared_.eve->publish(rec)) ++counters_.alerts_lost;
+    shared_.eve->publish(rec);  // a full ring is counted by the writer (lost_ring)
   }
 }
 

@@ -185,8 +185,8 @@ struct ChainMatcher {
     const bool retry = !it.negated && later_relative(i);
     PCRE2_SIZE from = 0;
     for (;;) {
-      const int rc =
-          pcre2_match(code, buf + origin, len - origin, from, 0, scratch.match_data, nullptr);
+      const int rc = pcre2_match(code, buf + origin, len - origin, from, 0, scratch.match_data,
+                                 scratch.match_context);
       if (it.negated) return rc < 0 && match(i + 1, prev_end);
       if (rc < 0) return false;
       const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(scratch.match_data);

@@ -13,6 +13,7 @@
 
 typedef struct pcre2_real_code_8 pcre2_code_8;
 typedef struct pcre2_real_match_data_8 pcre2_match_data_8;
+typedef struct pcre2_real_match_context_8 pcre2_match_context_8;
 
 namespace vigil::ids {
 
@@ -29,13 +30,16 @@ struct CompiledRule {
   std::vector<std::vector<uint16_t>> chains;
   std::vector<pcre2_code_8*> pcres;  // per item; null unless the item is a pcre
   std::vector<CompiledFlowbit> flowbits;
-  bool stream_once = false;  // TCP payload-only rule: alerts once per flow direction
+  bool stream_once = false;  // payload-only rule: on a TCP stream, alerts once per direction
   uint8_t action_order = 3;  // pass 0, drop 1, reject 2, alert 3 (Suricata's action-order)
 };
 
 // Per-thread scratch for confirmation (pcre2 match data); made once, reused.
 struct MatchScratch {
   pcre2_match_data_8* match_data = nullptr;
+  // Suricata's bounds on one pcre run (match_limit 3500, recursion 1500): a hostile payload
+  // cannot make a rule's pcre take long; hitting them counts as no match.
+  pcre2_match_context_8* match_context = nullptr;
   uint32_t steps = 0;  // backtracking budget of the current rule
 };
 

@@ -37,7 +37,6 @@ ThresholdTable::ThresholdTable(uint32_t slots) {
 bool ThresholdTable::allow(uint32_t rule_index, const Threshold& t, const Inspection& insp) {
   uint8_t key[32] = {};
   const size_t alen = insp.family == 6 ? 16 : 4;
-  key[0] = insp.family;
   if ((t.track == TrackBy::kSrc || t.track == TrackBy::kBoth) && insp.src != nullptr) {
     std::memcpy(key, insp.src, alen);
   }
@@ -46,7 +45,8 @@ bool ThresholdTable::allow(uint32_t rule_index, const Threshold& t, const Inspec
   }
   const uint64_t now = insp.time_us;
   const uint64_t window = uint64_t(t.seconds) * 1'000'000;
-  const uint64_t h = hash_key(rule_index, key);
+  const uint64_t h = hash_key(rule_index, key) ^ (uint64_t(insp.family) << 56);
+  key[31] ^= insp.family;  // v4 a.b.c.d and v6 a.b.c.d:: are different sources
   Slot* chosen = nullptr;
   Slot* oldest = nullptr;
   for (uint32_t p = 0; p < kProbes && chosen == nullptr; ++p) {

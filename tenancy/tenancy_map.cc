@@ -51,6 +51,7 @@ TenancyMap::TenancyMap(const TenancySpec& spec, const std::vector<std::string>& 
       for (const std::string& name : ts.allowed) carried.push_back(tenant_by_name(name));
     }
     for (uint16_t t : carried) {
+      if (tenants_[t].vlan == 0) continue;  // a removed tenant's slot (see tenancy_map.h)
       trunk.vlan_to_tenant[tenants_[t].vlan] = t;
       tenants_[t].members.push_back(port);
     }

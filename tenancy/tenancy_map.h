@@ -1,6 +1,8 @@
 // Which tenant every frame belongs to, and how each tenant's bridge domain is laid out.
 //
-// Built once from a TenancySpec and the port list (off the fast path), then read-only:
+// Built from a TenancySpec and the port list (off the fast path), then read-only; the control
+// API replaces it whole (switch_state.h). A tenant's index is its position in the spec, kept for
+// the life of vigild: a removed tenant leaves an empty slot (no name match, VLAN 0, no ports).
 //  - classify(): the tenancy stage. A VM port's frames belong to its VM's tenant; on a trunk the
 //    802.1Q VID (or the native VLAN for untagged frames) selects the tenant. Frames that fit no
 //    tenant are dropped with a named reason.
@@ -31,6 +33,14 @@ class TenancyMap {
     return r.kind == PortKind::kTrunk && trunks_[r.index].native_tenant != tenant;
   }
   uint16_t vlan(uint16_t tenant) const { return tenants_[tenant].vlan; }
+  // Whether frames of `tenant` may leave through `port` (its VM's port, or a trunk carrying it).
+  // A MAC learned before the port changed hands fails this and is flooded instead.
+  bool serves(uint16_t port, uint16_t tenant) const {
+    const PortRole& r = roles_[port];
+    if (r.kind == PortKind::kVm) return r.index == tenant;
+    if (r.kind != PortKind::kTrunk || tenants_[tenant].vlan == 0) return false;
+    return trunks_[r.index].vlan_to_tenant[tenants_[tenant].vlan] == tenant;
+  }
   const std::string& tenant_name(uint16_t tenant) const { return tenants_[tenant].name; }
   uint16_t tenant_count() const { return static_cast<uint16_t>(tenants_.size()); }
 

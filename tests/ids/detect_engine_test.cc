@@ -252,8 +252,11 @@ TEST(DetectEngine, StreamRulesAlertOncePerDirectionAndUseStreamOffsets) {
   FiredRules fired;
   Packet p("1.1.1.1", 1, "2.2.2.2", 2, "xxMAGIC later");
   p.insp.fired = &fired;
+  p.insp.stream = true;
   EXPECT_EQ(e.alerts(p.insp), (std::vector<uint32_t>{1, 2}));
   EXPECT_TRUE(e.alerts(p.insp).empty());  // rescanning the same stream: no repeat
+  p.insp.stream = false;                  // a packet on its own (UDP, say) alerts every time
+  EXPECT_EQ(e.alerts(p.insp), (std::vector<uint32_t>{1, 2}));
   // A window that starts 100 bytes into the stream: depth 8 counts from the stream's start.
   Packet late("1.1.1.1", 1, "2.2.2.2", 2, "MAGIC");
   late.insp.set_buffer(Buffer::kPayload, reinterpret_cast<const uint8_t*>(late.payload.data()), 5,

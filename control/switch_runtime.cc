@@ -1,0 +1,357 @@
+#include "control/switch_runtime.h"
+
+#include <arpa/inet.h>
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "control/stats_report.h"
+#include "dataplane/worker.h"
+#include "ids/ids_stage.h"
+#include "vigil_version.h"
+
+namespace vigil {
+namespace {
+
+struct WorkerLaunch {
+  Pipeline* pipeline;
+  const std::vector<RxPort>* rx;
+  const std::atomic<bool>* stop;
+};
+
+int worker_main(void* arg) {
+  const auto* launch = static_cast<const WorkerLaunch*>(arg);
+  run_live(*launch->pipeline, *launch->rx, *launch->stop);
+  return 0;
+}
+
+std::string address_text(uint8_t family, const uint8_t* a) {
+  char buf[INET6_ADDRSTRLEN];
+  inet_ntop(family == 4 ? AF_INET : AF_INET6, a, buf, sizeof buf);
+  return buf;
+}
+
+const char* proto_text(uint8_t p) {
+  switch (p) {
+    case 1:
+      return "icmp";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 58:
+      return "icmpv6";
+    default:
+      return "ip";
+  }
+}
+
+}  // namespace
+
+uint64_t SwitchRuntime::now_us() const {
+  return rte_get_tsc_cycles() / (rte_get_tsc_hz() / 1'000'000);
+}
+
+SwitchRuntime::SwitchRuntime(const Config& config, const RunOptions& options, rte_mempool* pool)
+    : config_(config), options_(options), pool_(pool) {
+  ports_ = std::make_unique<Ports>(config.ports, pool);
+  names_ = ports_->names();
+  replay_ = ports_->all_replay();
+  // A replay is one ordered stream, so one worker runs it, on the main lcore.
+  workers_ = replay_ ? 1 : config.settings.workers;
+  if (!replay_ && rte_lcore_count() < workers_ + 1) {
+    throw std::runtime_error("workers: " + std::to_string(workers_) + " needs " +
+                             std::to_string(workers_ + 1) + " EAL lcores (main + workers), got " +
+                             std::to_string(rte_lcore_count()));
+  }
+  plan_ = std::make_unique<WorkerPlan>(ports_->list(), workers_);
+  const SwitchSettings& s = config.settings;
+  macs_ = std::make_unique<MacTable>(s.mac_table_size, uint64_t(s.mac_aging_s) * 1'000'000);
+  for (const TenantSpec& t : config.tenancy.tenants) slots_.push_back(t.name);
+  owned_state_ = build_switch_state(config.tenancy, names_);
+  state_.store(owned_state_.get(), std::memory_order_release);
+  // The firewall's connection table; its RCU also retires replaced tenancy snapshots.
+  conns_ = std::make_unique<ConnTable>("vigil_conns", s.conntrack_size, workers_,
+                                       ConnLimits{s.vm_max_connections, s.vm_max_new_per_second},
+                                       s.timeouts);
+  std::cerr << "vigild: connection table: " << conns_->capacity() << " connections, "
+            << conns_->memory_bytes() / (1024 * 1024) << " MiB ("
+            << conns_->memory_bytes() / conns_->capacity() << " B per connection)\n";
+  ids_ = start_ids(config, names_, workers_, options.eve_log, std::cerr);
+  const ParseLimits limits{s.max_frame};
+  for (unsigned w = 0; w < workers_; ++w) {
+    std::unique_ptr<ids::IdsStage> inspector;
+    if (ids_) {
+      inspector = std::make_unique<ids::IdsStage>(ids_->shared(), w);
+      ids_counters_.push_back(&inspector->counters());
+    }
+    pipelines_.push_back(std::make_unique<Pipeline>(limits, state_, *conns_, *macs_,
+                                                    ports_->links(), pool, plan_->worker(w).tx, w,
+                                                    std::move(inspector)));
+    counters_.push_back(&pipelines_.back()->counters());
+  }
+  started_us_ = now_us();
+}
+
+SwitchRuntime::~SwitchRuntime() {
+  pipelines_.clear();  // flush tx buffers while the ports still exist
+}
+
+TenancySpec SwitchRuntime::slotted(const TenancySpec& next) const {
+  TenancySpec out = next;
+  out.tenants.clear();
+  std::vector<bool> placed(next.tenants.size(), false);
+  for (const std::string& name : slots_) {
+    TenantSpec t;  // an empty slot unless the tenant is still there
+    for (size_t i = 0; i < next.tenants.size() && !name.empty(); ++i) {
+      if (next.tenants[i].name == name) {
+        t = next.tenants[i];
+        placed[i] = true;
+      }
+    }
+    out.tenants.push_back(std::move(t));
+  }
+  for (size_t i = 0; i < next.tenants.size(); ++i) {
+    if (!placed[i]) out.tenants.push_back(next.tenants[i]);
+  }
+  return out;
+}
+
+void SwitchRuntime::publish(std::unique_ptr<SwitchState> next) {
+  std::unique_ptr<SwitchState> old = std::move(owned_state_);
+  owned_state_ = std::move(next);
+  state_.store(owned_state_.get(), std::memory_order_release);
+  conns_->synchronize();  // no worker still reads the old snapshot
+}
+
+bool SwitchRuntime::apply(const Config& next, std::string* error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const TenancySpec spec = slotted(next.tenancy);
+  if (spec.tenants.size() > kMaxCrossTenants && !spec.cross_tenant.empty()) {
+    *error = "too many tenant slots for cross-tenant rules; restart vigild";
+    return false;
+  }
+  std::unique_ptr<SwitchState> state;
+  try {
+    state = build_switch_state(spec, names_);
+  } catch (const std::exception& e) {
+    *error = e.what();
+    return false;
+  }
+  publish(std::move(state));
+  slots_.clear();
+  for (const TenantSpec& t : spec.tenants) slots_.push_back(t.name);
+  config_.tenancy = next.tenancy;
+  config_.control = next.control;
+  return true;
+}
+
+void SwitchRuntime::reload_signal() {
+  // With the control API, vigild owns its config file and tenancy changes come through the
+  // API; SIGHUP then reloads the IDS rules only.
+  if (!config_.control.enabled) {
+    try {
+      const Config fresh = load_config(config_.path);
+      std::string error;
+      if (apply(fresh, &error)) {
+        std::cerr << "vigild: SIGHUP: tenancy and policy reloaded\n";
+      } else {
+        std::cerr << "vigild: SIGHUP: tenancy and policy not reloaded: " << error << "\n";
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "vigild: SIGHUP: tenancy and policy not reloaded: " << e.what() << "\n";
+    }
+  }
+  if (ids_) {
+    control::Json report;
+    std::string error;
+    if (ids_reload(&report, &error)) {
+      std::cerr << "vigild: SIGHUP: IDS rules reloaded\n";
+      print_ids_load(std::cerr, ids_->load_report(), ids_->engine_report());
+    } else {
+      std::cerr << "vigild: SIGHUP: IDS rules not reloaded, the running set stays: " << error
+                << "\n";
+    }
+  }
+}
+
+bool SwitchRuntime::write_report(uint64_t now, bool final_report) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<PortStatus> status;
+  for (uint16_t p = 0; p < names_.size(); ++p) status.push_back(ports_->status(p));
+  const auto sum = sum_counters(counters_);
+  StatsView view{names_, *sum, status, *macs_, *owned_state_->tenancy, workers_, now, conns_.get()};
+  IdsStats ids_stats;
+  if (ids_) {
+    ids_stats = gather_ids_stats(*ids_, ids_counters_);
+    view.ids = &ids_stats;
+  }
+  if (final_report) print_stats(std::cout, view);
+  if (!options_.stats_json.empty() && !write_stats_file(options_.stats_json, view)) {
+    std::cerr << "vigild: cannot write " << options_.stats_json << "\n";
+    return false;
+  }
+  return true;
+}
+
+int SwitchRuntime::run_live() {
+  std::vector<WorkerLaunch> launches;
+  for (unsigned w = 0; w < workers_; ++w) {
+    launches.push_back({pipelines_[w].get(), &plan_->worker(w).rx, options_.stop});
+  }
+  unsigned w = 0;
+  unsigned lcore;
+  RTE_LCORE_FOREACH_WORKER(lcore) {
+    if (w == workers_) break;
+    rte_eal_remote_launch(worker_main, &launches[w++], lcore);
+  }
+  std::cerr << "vigild: switching on " << names_.size() << " ports with " << workers_
+            << " worker(s); SIGINT or SIGTERM stops\n";
+  std::vector<ConnTable*> tables{conns_.get()};
+  if (ids_) tables.push_back(&ids_->flows());
+  uint64_t last_report = now_us();
+  uint64_t last_sweep = now_us();
+  while (!options_.stop->load()) {
+    if (options_.reload != nullptr && options_.reload->exchange(false)) reload_signal();
+    usleep(100'000);
+    if (now_us() - last_sweep >= 1'000'000) {
+      for (ConnTable* t : tables) t->sweep(now_us());  // never waits on the workers
+      last_sweep = now_us();
+    }
+    if (now_us() - last_report >= options_.stats_interval_s * 1'000'000) {
+      write_report(now_us(), false);
+      last_report = now_us();
+    }
+  }
+  rte_eal_mp_wait_lcore();
+  return 0;
+}
+
+int SwitchRuntime::run() {
+  if (replay_) {
+    ReplayMerger merger(plan_->worker(0).rx, options_.ts_offset, options_.ts_flag);
+    std::vector<ConnTable*> tables{conns_.get()};
+    if (ids_) tables.push_back(&ids_->flows());
+    run_replay(*pipelines_[0], merger, *options_.stop, tables);
+    end_us_ = merger.last_timestamp_us();
+  } else {
+    run_live();
+    end_us_ = now_us();
+  }
+  if (ids_) ids_->stop();  // every alert raised is in the EVE file before the report
+  return write_report(end_us_, true) ? 0 : 1;
+}
+
+control::Json SwitchRuntime::stats() {
+  std::ostringstream out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<PortStatus> status;
+    for (uint16_t p = 0; p < names_.size(); ++p) status.push_back(ports_->status(p));
+    const auto sum = sum_counters(counters_);
+    StatsView view{names_,   *sum,     status,      *macs_, *owned_state_->tenancy,
+                   workers_, now_us(), conns_.get()};
+    IdsStats ids_stats;
+    if (ids_) {
+      ids_stats = gather_ids_stats(*ids_, ids_counters_);
+      view.ids = &ids_stats;
+    }
+    write_stats_json(out, view);
+  }
+  return control::Json::parse(out.str());
+}
+
+control::Json SwitchRuntime::flows(size_t top, const std::string& tenant) {
+  struct Row {
+    ConnKey key;
+    uint8_t origin;
+    uint64_t packets, bytes;
+    TcpState state;
+  };
+  std::vector<Row> rows;
+  std::vector<std::string> slots;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots = slots_;
+  }
+  conns_->for_each([&](const Conn& c) {
+    const std::string name = c.key.tenant < slots.size() ? slots[c.key.tenant] : "";
+    if (!tenant.empty() && name != tenant) return;
+    rows.push_back(Row{c.key, c.origin, c.packets, c.bytes, c.tcp.state});
+  });
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.bytes > b.bytes; });
+  control::Json out = control::Json::array();
+  for (size_t i = 0; i < rows.size() && i < top; ++i) {
+    const Row& c = rows[i];
+    const bool lo_first = c.origin == 0;
+    const uint8_t* src = lo_first ? c.key.addr_lo : c.key.addr_hi;
+    const uint8_t* dst = lo_first ? c.key.addr_hi : c.key.addr_lo;
+    out.push_back({{"tenant", c.key.tenant < slots.size() ? slots[c.key.tenant] : ""},
+                   {"proto", proto_text(c.key.proto)},
+                   {"src", address_text(c.key.family, src)},
+                   {"sport", lo_first ? c.key.port_lo : c.key.port_hi},
+                   {"dst", address_text(c.key.family, dst)},
+                   {"dport", lo_first ? c.key.port_hi : c.key.port_lo},
+                   {"packets", c.packets},
+                   {"bytes", c.bytes},
+                   {"state", c.key.proto == 6 ? std::string(tcp_state_name(c.state))
+                                              : std::string("tracked")}});
+  }
+  return out;
+}
+
+control::Json SwitchRuntime::status() {
+  return {{"version", VIGIL_VERSION},
+          {"uptime_s", (now_us() - started_us_) / 1'000'000},
+          {"workers", workers_},
+          {"config", config_.path},
+          {"ports", names_}};
+}
+
+bool SwitchRuntime::ids_reload(control::Json* report, std::string* error) {
+  if (!ids_) {
+    *error = "the IDS is not configured (no ids: section)";
+    return false;
+  }
+  if (!ids_->reload(error)) return false;
+  *report = ids_report();
+  return true;
+}
+
+control::Json SwitchRuntime::ids_report() {
+  if (!ids_) return control::Json::object();
+  control::Json j = control::Json::parse(ids_->load_report().to_json());
+  const ids::EngineReport e = ids_->engine_report();
+  j["compiled"] = {{"rules", e.rules},
+                   {"fast_pattern", e.literal_prefiltered},
+                   {"pcre_prefilter", e.pcre_prefiltered},
+                   {"header_only", e.header_only},
+                   {"unfiltered", e.unfiltered},
+                   {"databases", e.databases},
+                   {"patterns", e.patterns},
+                   {"database_bytes", e.database_bytes},
+                   {"compile_seconds", e.compile_seconds}};
+  return j;
+}
+
+bool SwitchRuntime::capture_start(const std::string&, const std::string&, uint64_t,
+                                  std::string* error) {
+  *error = "packet capture is not in this build";
+  return false;
+}
+
+bool SwitchRuntime::capture_stop(const std::string&, control::Json*) {
+  return false;
+}
+
+control::Json SwitchRuntime::capture_list() {
+  return control::Json::array();
+}
+
+}  // namespace vigil
