@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "control/config_reader.h"
+#include "control/monitor_config.h"
 #include "control/policy_config.h"
 
 namespace vigil {
@@ -180,9 +181,9 @@ Config parse_config(const std::string& text, const std::string& origin,
   Config c;
   c.path = origin;
   if (!root.IsMap()) r.fail(root, "config", "expected a mapping at the top level");
-  r.check_keys(
-      root, "config",
-      {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant", "ids", "control"});
+  r.check_keys(root, "config",
+               {"switch", "eal", "ports", "tenants", "trunks", "host", "cross_tenant", "ids",
+                "control", "monitor"});
   read_settings(r, root["switch"], c.settings);
 
   if (const YAML::Node eal = root["eal"]) {
@@ -285,6 +286,7 @@ Config parse_config(const std::string& text, const std::string& origin,
     for (const auto& t : c.tenancy.tenants) names.push_back(t.name);
     read_ids(r, ids, names, c.ids);
   }
+  if (const YAML::Node mon = root["monitor"]) read_monitor(r, mon, c.monitor);
   if (const YAML::Node ctl = root["control"]) {
     std::vector<std::string> names;
     for (const auto& t : c.tenancy.tenants) names.push_back(t.name);

@@ -13,6 +13,7 @@
 #include "control/ids_config.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/port_spec.h"
+#include "tenancy/monitor_types.h"
 #include "tenancy/tenant_spec.h"
 
 namespace vigil {
@@ -36,6 +37,7 @@ struct Config {
   TenancySpec tenancy;
   IdsSettings ids;
   ControlSettings control;
+  MonitorSettings monitor;
 };
 
 class ConfigError : public std::runtime_error {

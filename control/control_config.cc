@@ -33,11 +33,13 @@ Principals read_principals(const detail::Reader& r, const YAML::Node& node,
 void read_control(const detail::Reader& r, const YAML::Node& node,
                   const std::vector<std::string>& tenants, ControlSettings& s) {
   r.check_keys(node, "control",
-               {"socket", "audit", "admins", "operators", "max_clients", "max_request_bytes"});
+               {"socket", "audit", "capture_dir", "admins", "operators", "max_clients",
+                "max_request_bytes"});
   s.enabled = true;
   if (!node["socket"]) r.fail(node, "control", "a control section needs 'socket'");
   s.socket = r.path(node["socket"], "control.socket");
   if (node["audit"]) s.audit = r.path(node["audit"], "control.audit");
+  if (node["capture_dir"]) s.capture_dir = r.path(node["capture_dir"], "control.capture_dir");
   if (node["max_clients"]) {
     s.max_clients =
         static_cast<uint32_t>(r.number(node["max_clients"], "control.max_clients", 1, 1024));

@@ -28,9 +28,10 @@ struct OperatorSpec {
 };
 
 struct ControlSettings {
-  bool enabled = false;  // a `control:` section is present
-  std::string socket;    // absolute path of the unix socket
-  std::string audit;     // absolute path of the audit log (JSON lines); "" for none
+  bool enabled = false;     // a `control:` section is present
+  std::string socket;       // absolute path of the unix socket
+  std::string audit;        // absolute path of the audit log (JSON lines); "" for none
+  std::string capture_dir;  // where operators' captures may be written; "" for nowhere
   uint32_t max_clients = 16;
   uint32_t max_request_bytes = 4 << 20;
   Principals admins;  // uid 0 is always an admin

@@ -41,6 +41,17 @@ class DataplaneControl {
   // {port, file, packets, dropped}; false when the port is not being captured.
   virtual bool capture_stop(const std::string& port, Json* result) = 0;
   virtual Json capture_list() = 0;
+
+  // The monitors (VSEM/VREM/HSEM/HREM): false/unavailable when the config has no `monitor:`.
+  virtual bool monitor_enabled() { return false; }
+  // Per VM: level, verdict, detections, evidence, response, baseline summary.
+  virtual Json monitor_status() { return Json::object(); }
+  // Back to level 1 now (limits lifted); false with *error when there is no such VM.
+  virtual bool monitor_release(const std::string& vm, std::string* error) {
+    *error = "monitors are not configured";
+    (void)vm;
+    return false;
+  }
 };
 
 }  // namespace vigil::control

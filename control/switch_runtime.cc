@@ -7,6 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -84,6 +87,16 @@ SwitchRuntime::SwitchRuntime(const Config& config, const RunOptions& options, rt
             << conns_->memory_bytes() / (1024 * 1024) << " MiB ("
             << conns_->memory_bytes() / conns_->capacity() << " B per connection)\n";
   ids_ = start_ids(config, names_, workers_, options.eve_log, std::cerr);
+  CaptureOptions co;
+  for (const auto& p : ports_->list()) co.dpdk_port_ids.push_back(p.port_id);
+  co.clock = replay_ ? CaptureClock::kFrameTime : CaptureClock::kTsc;
+  std::string capture_error;
+  capture_ = CaptureTable::create(static_cast<uint16_t>(names_.size()), &capture_error, co);
+  if (!capture_) throw std::runtime_error("capture: " + capture_error);
+  if (config.monitor.enabled) {
+    monitor_ = std::make_unique<MonitorRuntime>(config, names_, workers_, *plan_, options.eve_log,
+                                                *capture_);
+  }
   const ParseLimits limits{s.max_frame};
   for (unsigned w = 0; w < workers_; ++w) {
     std::unique_ptr<ids::IdsStage> inspector;
@@ -91,9 +104,16 @@ SwitchRuntime::SwitchRuntime(const Config& config, const RunOptions& options, rt
       inspector = std::make_unique<ids::IdsStage>(ids_->shared(), w);
       ids_counters_.push_back(&inspector->counters());
     }
+    PipelineExtras extras;
+    extras.inspector = std::move(inspector);
+    extras.capture = capture_.get();
+    if (monitor_) {
+      extras.responses = &monitor_->responses();
+      extras.tap = &monitor_->collector().tap(w);
+    }
     pipelines_.push_back(std::make_unique<Pipeline>(limits, state_, *conns_, *macs_,
                                                     ports_->links(), pool, plan_->worker(w).tx, w,
-                                                    std::move(inspector)));
+                                                    std::move(extras)));
     counters_.push_back(&pipelines_.back()->counters());
   }
   started_us_ = now_us();
@@ -101,6 +121,8 @@ SwitchRuntime::SwitchRuntime(const Config& config, const RunOptions& options, rt
 
 SwitchRuntime::~SwitchRuntime() {
   pipelines_.clear();  // flush tx buffers while the ports still exist
+  monitor_.reset();    // persists the baselines
+  capture_.reset();    // stops every capture, writing out what was tapped
 }
 
 TenancySpec SwitchRuntime::slotted(const TenancySpec& next) const {
@@ -145,6 +167,7 @@ bool SwitchRuntime::apply(const Config& next, std::string* error) {
     return false;
   }
   publish(std::move(state));
+  if (monitor_) monitor_->reconfigure(next);
   slots_.clear();
   for (const TenantSpec& t : spec.tenants) slots_.push_back(t.name);
   config_.tenancy = next.tenancy;
@@ -224,6 +247,12 @@ int SwitchRuntime::run_live() {
       for (ConnTable* t : tables) t->sweep(now_us());  // never waits on the workers
       last_sweep = now_us();
     }
+    if (monitor_) {
+      advance_monitors(
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count()));
+    }
     if (now_us() - last_report >= options_.stats_interval_s * 1'000'000) {
       write_report(now_us(), false);
       last_report = now_us();
@@ -238,8 +267,11 @@ int SwitchRuntime::run() {
     ReplayMerger merger(plan_->worker(0).rx, options_.ts_offset, options_.ts_flag);
     std::vector<ConnTable*> tables{conns_.get()};
     if (ids_) tables.push_back(&ids_->flows());
-    run_replay(*pipelines_[0], merger, *options_.stop, tables);
+    std::function<void(uint64_t)> every_second;
+    if (monitor_) every_second = [this](uint64_t t) { advance_monitors(t); };
+    run_replay(*pipelines_[0], merger, *options_.stop, tables, every_second);
     end_us_ = merger.last_timestamp_us();
+    if (monitor_) advance_monitors(end_us_ + 1);  // the intervals the last frames closed
   } else {
     run_live();
     end_us_ = now_us();
@@ -306,11 +338,34 @@ control::Json SwitchRuntime::flows(size_t top, const std::string& tenant) {
   return out;
 }
 
+void SwitchRuntime::advance_monitors(uint64_t epoch_us) {
+  std::vector<bool> vm_port;
+  std::vector<PortStatus> status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    vm_port = owned_state_->vm_port;
+  }
+  for (uint16_t p = 0; p < names_.size(); ++p) status.push_back(ports_->status(p));
+  monitor_->advance(epoch_us, vm_port, status);
+}
+
+control::Json SwitchRuntime::monitor_status() {
+  return monitor_ ? monitor_->status() : control::Json::object();
+}
+
+bool SwitchRuntime::monitor_release(const std::string& vm, std::string* error) {
+  if (!monitor_) {
+    *error = "monitors are not configured (no monitor: section)";
+    return false;
+  }
+  return monitor_->release(vm, error);
+}
+
 control::Json SwitchRuntime::status() {
   return {{"version", VIGIL_VERSION},
           {"uptime_s", (now_us() - started_us_) / 1'000'000},
           {"workers", workers_},
-          {"config", config_.path},
+          {"config", std::filesystem::absolute(config_.path).string()},
           {"ports", names_}};
 }
 
@@ -340,18 +395,46 @@ control::Json SwitchRuntime::ids_report() {
   return j;
 }
 
-bool SwitchRuntime::capture_start(const std::string&, const std::string&, uint64_t,
-                                  std::string* error) {
-  *error = "packet capture is not in this build";
-  return false;
+namespace {
+
+control::Json capture_json(const CaptureInfo& c) {
+  control::Json j = {{"port", c.port},       {"file", c.file},     {"packets", c.packets},
+                     {"dropped", c.dropped}, {"active", c.active}, {"max_packets", c.max_packets}};
+  if (!c.error.empty()) j["error"] = c.error;
+  return j;
 }
 
-bool SwitchRuntime::capture_stop(const std::string&, control::Json*) {
-  return false;
+}  // namespace
+
+int SwitchRuntime::port_index(const std::string& name) const {
+  for (size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+bool SwitchRuntime::capture_start(const std::string& port, const std::string& file,
+                                  uint64_t max_packets, std::string* error) {
+  const int p = port_index(port);
+  if (p < 0) {
+    *error = "no port named '" + port + "'";
+    return false;
+  }
+  return capture_->start(static_cast<uint16_t>(p), port, file, max_packets, error);
+}
+
+bool SwitchRuntime::capture_stop(const std::string& port, control::Json* result) {
+  const int p = port_index(port);
+  CaptureInfo info;
+  if (p < 0 || !capture_->stop(static_cast<uint16_t>(p), &info)) return false;
+  *result = capture_json(info);
+  return true;
 }
 
 control::Json SwitchRuntime::capture_list() {
-  return control::Json::array();
+  control::Json out = control::Json::array();
+  for (const CaptureInfo& c : capture_->list()) out.push_back(capture_json(c));
+  return out;
 }
 
 }  // namespace vigil

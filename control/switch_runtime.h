@@ -15,6 +15,8 @@
 #include "control/config.h"
 #include "control/dataplane_control.h"
 #include "control/ids_setup.h"
+#include "control/monitor_runtime.h"
+#include "dataplane/capture.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/pipeline.h"
@@ -57,6 +59,9 @@ class SwitchRuntime final : public control::DataplaneControl {
                      std::string* error) override;
   bool capture_stop(const std::string& port, control::Json* result) override;
   control::Json capture_list() override;
+  bool monitor_enabled() override { return monitor_ != nullptr; }
+  control::Json monitor_status() override;
+  bool monitor_release(const std::string& vm, std::string* error) override;
 
  private:
   // `next` laid out in the running tenant slots (new tenants appended, removed ones emptied).
@@ -66,6 +71,9 @@ class SwitchRuntime final : public control::DataplaneControl {
   void reload_signal();  // SIGHUP
   int run_live();
   uint64_t now_us() const;
+  // The monitors' clock: wall-clock time since the epoch live (capture time in replay).
+  void advance_monitors(uint64_t epoch_us);
+  int port_index(const std::string& name) const;  // -1 when there is none
 
   Config config_;
   RunOptions options_;
@@ -81,6 +89,8 @@ class SwitchRuntime final : public control::DataplaneControl {
   std::atomic<const SwitchState*> state_{nullptr};
   std::unique_ptr<SwitchState> owned_state_;
   std::unique_ptr<ids::IdsRuntime> ids_;
+  std::unique_ptr<CaptureTable> capture_;
+  std::unique_ptr<MonitorRuntime> monitor_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
   std::vector<const WorkerCounters*> counters_;
   std::vector<const ids::IdsCounters*> ids_counters_;

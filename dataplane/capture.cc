@@ -37,8 +37,12 @@ uint32_t get32(const uint8_t* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
-void put32(uint8_t* p, uint32_t v) { std::memcpy(p, &v, 4); }
-void add32(uint8_t* p, int32_t delta) { put32(p, get32(p) + static_cast<uint32_t>(delta)); }
+void put32(uint8_t* p, uint32_t v) {
+  std::memcpy(p, &v, 4);
+}
+void add32(uint8_t* p, int32_t delta) {
+  put32(p, get32(p) + static_cast<uint32_t>(delta));
+}
 
 // The frame in copy c grew or shrank by delta bytes: fixes the block's lengths.
 void adjust_epb(rte_mbuf* c, int32_t delta) {
@@ -106,9 +110,9 @@ std::unique_ptr<CaptureTable> CaptureTable::create(uint16_t n_ports, std::string
   const std::string suffix = std::to_string(table_serial.fetch_add(1));
   const std::string pool_name = "vigil_cap" + suffix;
   const unsigned cache = options.pool_size >= 1024 ? 128 : 0;
-  t->pool_ = rte_pktmbuf_pool_create(pool_name.c_str(), options.pool_size, cache, 0,
-                                     static_cast<uint16_t>(rte_pcapng_mbuf_size(kSnapLen)),
-                                     SOCKET_ID_ANY);
+  t->pool_ =
+      rte_pktmbuf_pool_create(pool_name.c_str(), options.pool_size, cache, 0,
+                              static_cast<uint16_t>(rte_pcapng_mbuf_size(kSnapLen)), SOCKET_ID_ANY);
   if (t->pool_ == nullptr) {
     *error = "capture: cannot create the copy pool: " + std::string(rte_strerror(rte_errno));
     return nullptr;
@@ -137,7 +141,7 @@ std::unique_ptr<CaptureTable> CaptureTable::create(uint16_t n_ports, std::string
 CaptureTable::~CaptureTable() {
   if (writer_.joinable()) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      auto lock = control_lock();
       quit_ = true;
     }
     wake_.notify_all();
@@ -155,6 +159,13 @@ CaptureTable::~CaptureTable() {
     rte_ring_free(s.ring);
   }
   rte_mempool_free(pool_);
+}
+
+std::unique_lock<std::mutex> CaptureTable::control_lock() const {
+  control_waiting_.fetch_add(1, std::memory_order_relaxed);
+  std::unique_lock<std::mutex> lock(mu_);
+  control_waiting_.fetch_sub(1, std::memory_order_relaxed);
+  return lock;
 }
 
 uint64_t CaptureTable::tsc_to_ns(uint64_t tsc) const {
@@ -179,7 +190,7 @@ bool CaptureTable::start(uint16_t port, const std::string& port_name, const std:
     return false;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    auto lock = control_lock();
     if (s.out != nullptr || s.starting) {
       *error = "capture: port " + port_name + " is already being captured to " + s.file;
       return false;
@@ -189,7 +200,7 @@ bool CaptureTable::start(uint16_t port, const std::string& port_name, const std:
   // Outside the lock: writing the interface blocks asks every port for its link (may be slow).
   rte_pcapng* out = nullptr;
   const bool opened = open_file(file, port_name, s.dpdk_port, &out, error);
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = control_lock();
   s.starting = false;
   if (!opened) return false;
   // Copies still queued from an earlier capture of the port carry the old generation and are
@@ -200,9 +211,9 @@ bool CaptureTable::start(uint16_t port, const std::string& port_name, const std:
   s.name = port_name;
   s.file = file;
   s.error.clear();
-  s.dropped.store(0, std::memory_order_relaxed);
+  s.dropped.store(uint64_t(s.gen) << kCountBits, std::memory_order_relaxed);
   s.max_packets.store(max_packets, std::memory_order_relaxed);
-  s.state.store(uint64_t(s.gen) << kCountBits, std::memory_order_relaxed);
+  s.state.store(uint64_t(s.gen) << kCountBits, std::memory_order_release);
   active_.fetch_or(uint64_t{1} << port, std::memory_order_release);
   ++open_;
   wake_.notify_all();
@@ -212,7 +223,7 @@ bool CaptureTable::start(uint16_t port, const std::string& port_name, const std:
 bool CaptureTable::stop(uint16_t port, CaptureInfo* out) {
   if (port >= n_ports_) return false;
   Slot& s = slots_[port];
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = control_lock();
   if (s.out == nullptr) return false;
   active_.fetch_and(~(uint64_t{1} << port), std::memory_order_release);
   while (drain(port) > 0) {
@@ -225,7 +236,7 @@ bool CaptureTable::stop(uint16_t port, CaptureInfo* out) {
 
 std::vector<CaptureInfo> CaptureTable::list() const {
   std::vector<CaptureInfo> all;
-  std::lock_guard<std::mutex> lock(mu_);
+  auto lock = control_lock();
   for (uint16_t p = 0; p < n_ports_; ++p) {
     if (slots_[p].out != nullptr) all.push_back(info(slots_[p]));
   }
@@ -237,7 +248,7 @@ CaptureInfo CaptureTable::info(const Slot& s) const {
   i.port = s.name;
   i.file = s.file;
   i.packets = s.written;
-  i.dropped = s.dropped.load(std::memory_order_relaxed);
+  i.dropped = s.dropped.load(std::memory_order_relaxed) & kCountMask;
   i.max_packets = s.max_packets.load(std::memory_order_relaxed);
   const uint64_t taken = s.state.load(std::memory_order_relaxed) & kCountMask;
   i.active = s.error.empty() && (i.max_packets == 0 || taken < i.max_packets);
@@ -276,17 +287,22 @@ void CaptureTable::record(uint16_t port, rte_mbuf* m, const PacketMeta& meta, bo
                           const TenancyMap& tenancy, uint64_t tsc, uint64_t now_ns) {
   if (port >= n_ports_) return;
   Slot& s = slots_[port];
+  // start() stores max_packets before state: the max read after a state is that capture's.
+  const uint64_t seen = s.state.load(std::memory_order_acquire);
   const uint64_t max = s.max_packets.load(std::memory_order_relaxed);
-  const uint64_t state = max == 0 ? s.state.load(std::memory_order_relaxed)
-                                  : s.state.fetch_add(1, std::memory_order_relaxed);
-  if (max != 0 && (state & kCountMask) >= max) return;  // finished
+  if (max != 0) {
+    const uint64_t taken = s.state.fetch_add(1, std::memory_order_relaxed);
+    // Finished, or restarted meanwhile (then `max` may not be the new capture's).
+    if ((taken & kCountMask) >= max || (taken ^ seen) >> kCountBits != 0) return;
+  }
+  const uint32_t gen = static_cast<uint32_t>(seen >> kCountBits);
   rte_mbuf* c = rte_pcapng_copy(s.dpdk_port, 0, m, pool_, kSnapLen, tsc,
                                 out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN);
   if (c == nullptr) {
-    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    count_loss(s, gen);
     return;
   }
-  c->hash.usr = static_cast<uint32_t>(state >> kCountBits);
+  c->hash.usr = gen;
   uint8_t* epb = rte_pktmbuf_mtod(c, uint8_t*);
   if (get32(epb) == kEpbType) {
     const uint64_t ns = clock_ == CaptureClock::kTsc ? now_ns : meta.time_us * 1000;
@@ -296,7 +312,15 @@ void CaptureTable::record(uint16_t port, rte_mbuf* m, const PacketMeta& meta, bo
   }
   if (rte_ring_mp_enqueue(s.ring, c) != 0) {
     rte_pktmbuf_free(c);
-    s.dropped.fetch_add(1, std::memory_order_relaxed);
+    count_loss(s, gen);
+  }
+}
+
+void CaptureTable::count_loss(Slot& s, uint32_t gen) {
+  // Only against the capture the copy was for: a late worker does not charge its successor.
+  uint64_t v = s.dropped.load(std::memory_order_relaxed);
+  while (v >> kCountBits == gen &&
+         !s.dropped.compare_exchange_weak(v, v + 1, std::memory_order_relaxed)) {
   }
 }
 

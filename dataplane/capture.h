@@ -15,12 +15,14 @@
 //
 // Timestamps: CaptureClock::kTsc stamps each frame with the wall-clock time of its tap;
 // kFrameTime uses meta.time_us as microseconds since the epoch, so a replay's capture carries the
-// input captures' time (deterministic output). vigil writes the timestamp itself:
-// rte_pcapng_copy's own TSC conversion keeps unsynchronised global state, unsafe with several
-// workers.
+// input captures' time (deterministic output). vigil writes the timestamp itself: DPDK
+// 22.11.11's TSC conversion in rte_pcapng_copy overflows a few seconds after start (measured),
+// and keeps global state no worker synchronises. Frames are kept up to 2048 B (longer ones
+// truncated, their length recorded): the writer takes single-segment copies only.
 //
 // Threads: create/start/stop/list/destructor from one control thread; tap() from any number of
-// workers. Destroy the table only once no worker can call tap() any more.
+// workers. Destroy the table only once no worker can call tap() any more. The writer thread
+// inherits the CPU affinity of the thread calling create() (in vigild: the main lcore's CPU).
 #pragma once
 
 #include <atomic>
@@ -93,7 +95,7 @@ class CaptureTable {
     // with a max_packets). The generation tells the writer which copies belong to the open file.
     std::atomic<uint64_t> state{0};
     std::atomic<uint64_t> max_packets{0};
-    std::atomic<uint64_t> dropped{0};
+    std::atomic<uint64_t> dropped{0};  // generation << kCountBits | copies lost
     rte_ring* ring = nullptr;
     uint16_t dpdk_port = 0;
     // Control thread and writer, under mu_.
@@ -108,6 +110,7 @@ class CaptureTable {
   // Fast path: copies one frame for `port`'s capture; tsc and now_ns: the burst's tap time.
   void record(uint16_t port, rte_mbuf* m, const PacketMeta& meta, bool out,
               const TenancyMap& tenancy, uint64_t tsc, uint64_t now_ns);
+  void count_loss(Slot& s, uint32_t gen);
   uint64_t tsc_to_ns(uint64_t tsc) const;
   CaptureInfo info(const Slot& s) const;
 
@@ -128,6 +131,11 @@ class CaptureTable {
   CaptureClock clock_ = CaptureClock::kTsc;
   uint64_t base_tsc_ = 0, base_ns_ = 0, tsc_hz_ = 1;
 
+  // Taken by the control calls through control_lock(): the writer, which holds mu_ while it
+  // writes, steps aside as soon as one is waiting.
+  std::unique_lock<std::mutex> control_lock() const;
+  bool control_waiting() const;
+  mutable std::atomic<unsigned> control_waiting_{0};
   mutable std::mutex mu_;
   std::condition_variable wake_;
   unsigned open_ = 0;  // captures with an open file

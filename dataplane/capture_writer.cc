@@ -53,7 +53,7 @@ bool CaptureTable::open_file(const std::string& file, const std::string& port_na
 
 void CaptureTable::close_file(Slot& s) {
   if (s.out == nullptr) return;
-  const uint64_t dropped = s.dropped.load(std::memory_order_relaxed);
+  const uint64_t dropped = s.dropped.load(std::memory_order_relaxed) & kCountMask;
   // An interface statistics block: what the capture took and lost.
   rte_pcapng_write_stats(s.out, s.dpdk_port, nullptr, 0, 0, s.written + dropped, dropped);
   rte_pcapng_close(s.out);  // closes the descriptor too
@@ -102,6 +102,10 @@ unsigned CaptureTable::drain(uint16_t port) {
   return n;
 }
 
+bool CaptureTable::control_waiting() const {
+  return control_waiting_.load(std::memory_order_relaxed) != 0;
+}
+
 void CaptureTable::writer_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!quit_) {
@@ -113,7 +117,11 @@ void CaptureTable::writer_loop() {
     for (uint16_t p = 0; p < n_ports_; ++p) {
       Slot& s = slots_[p];
       if (s.out == nullptr && rte_ring_empty(s.ring)) continue;
-      moved += drain(p);
+      // Empty the ring, bounded: a flooded port does not hold up the others.
+      for (unsigned n = 0, got = 1; got > 0 && n < 4096 && !control_waiting(); n += got) {
+        got = drain(p);
+        moved += got;
+      }
       // A capture that took its max_packets stops costing the workers anything.
       const uint64_t max = s.max_packets.load(std::memory_order_relaxed);
       if (s.out != nullptr && max != 0 &&
@@ -121,13 +129,12 @@ void CaptureTable::writer_loop() {
         active_.fetch_and(~(uint64_t{1} << p), std::memory_order_relaxed);
       }
     }
-    if (moved == 0) {
-      wake_.wait_for(lock, kIdlePoll);
-    } else {
-      // Busy: let a waiting control call (stop, list) in between rounds.
+    if (control_waiting()) {
       lock.unlock();
-      std::this_thread::yield();
+      while (control_waiting()) std::this_thread::yield();
       lock.lock();
+    } else if (moved == 0) {
+      wake_.wait_for(lock, kIdlePoll);
     }
   }
 }

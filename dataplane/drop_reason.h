@@ -50,6 +50,9 @@ namespace vigil {
   X(kConnTableFull, "conn_table_full", "the connection table is full")              \
   X(kIdsDrop, "ids_drop", "an IDS rule with action drop matched")                   \
   X(kIdsReject, "ids_reject", "an IDS rule with action reject matched")             \
+  X(kMonitorQuarantine, "monitor_quarantine", "the monitors quarantined the VM")    \
+  X(kMonitorRateLimit, "monitor_rate_limit", "over the VM's monitor rate limit")    \
+  X(kMonitorConnLimit, "monitor_conn_limit", "over the VM's monitor SYN limit")     \
   X(kSamePort, "same_port", "destination learned on the ingress port")              \
   X(kFloodNoMember, "flood_no_member", "no other port in the tenant")               \
   X(kDestPortDown, "dest_port_down", "every output port's link is down")            \

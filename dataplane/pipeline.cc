@@ -7,13 +7,16 @@ namespace vigil {
 Pipeline::Pipeline(const ParseLimits& limits, const std::atomic<const SwitchState*>& state,
                    ConnTable& conns, MacTable& macs, const LinkState& links, rte_mempool* pool,
                    const std::vector<TxQueueRef>& tx, unsigned worker,
-                   std::unique_ptr<BurstStage> inspector)
+                   PipelineExtras extras)
     : limits_(limits),
       state_(state),
       current_(state.load(std::memory_order_acquire)),
       conns_(conns),
       firewall_(conns, counters_),
-      inspector_(std::move(inspector)),
+      inspector_(std::move(extras.inspector)),
+      capture_(extras.capture),
+      responses_(extras.responses ? std::make_unique<ResponseStage>(*extras.responses) : nullptr),
+      tap_(extras.tap),
       worker_(worker),
       bridge_(*current_->tenancy, macs),
       tx_(*current_->tenancy, links, pool, tx, counters_) {
@@ -41,9 +44,12 @@ void Pipeline::process(PacketBatch& batch) {
   parse_batch(batch, limits_, counters_);
   s.tenancy->classify(batch);
   s.security->process(batch);
+  if (responses_) responses_->process(batch);
   firewall_.process(batch);
   if (inspector_) inspector_->process(batch);
   bridge_.process(batch);
+  if (tap_ != nullptr) tap_->observe(batch, s);
+  if (capture_ != nullptr) capture_->tap(batch, *s.tenancy);
   tx_.process(batch);
   // Nothing of this burst's lookups (connections, the snapshot) is held past here.
   quiescent();

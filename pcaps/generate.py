@@ -26,6 +26,9 @@ import cases_firewall  # noqa: E402
 import cases_ids_actions  # noqa: E402
 import cases_ids_flow  # noqa: E402
 import cases_ids_http  # noqa: E402
+import cases_monitor_benign  # noqa: E402
+import cases_monitor_floods  # noqa: E402
+import cases_monitor_scans  # noqa: E402
 import cases_port_security  # noqa: E402
 
 
@@ -406,7 +409,11 @@ CASES = {"two_tenants": two_tenants, "unknown_vlan": unknown_vlan, "malformed": 
          "firewall_reject": cases_firewall.firewall_reject,
          "firewall_cross_tenant": cases_cross_tenant.firewall_cross_tenant,
          "ids_http": cases_ids_http.ids_http, "ids_stream": cases_ids_flow.ids_stream,
-         "ids_dns_tls": cases_ids_flow.ids_dns_tls, "ids_actions": cases_ids_actions.ids_actions}
+         "ids_dns_tls": cases_ids_flow.ids_dns_tls, "ids_actions": cases_ids_actions.ids_actions,
+         "mon_hscan": cases_monitor_scans.mon_hscan, "mon_vscan": cases_monitor_scans.mon_vscan,
+         "mon_synflood": cases_monitor_floods.mon_synflood,
+         "mon_spoof_host": cases_monitor_floods.mon_spoof_host,
+         "mon_fanout": cases_monitor_scans.mon_fanout, "mon_benign": cases_monitor_benign.mon_benign}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)

@@ -11,6 +11,7 @@ PACKAGES=(
   libyaml-cpp-dev                      # the config file
   libhyperscan-dev libpcre2-dev        # the IDS: Hyperscan prefilters, pcre2 confirmation
   nlohmann-json3-dev                   # the control API (vigild <-> vigilctl)
+  libssl-dev                           # SHA-256 of the config file (tamper check)
   libgtest-dev                         # unit tests
   python3-scapy python3-yaml           # capture generator, replay and e2e test runners
   iproute2 iputils-ping                # e2e tests: network namespaces, veth, ping

@@ -10,7 +10,12 @@ expected files, tenant isolation of every frame on every output port. IDS cases 
 config section, expected/alerts.json): vigild writes EVE JSON to the temp dir (--eve-log);
 every line must be an alert record, and the alerts, as a multiset of (sid, src/dest ip and
 port, proto, action, in_iface), must equal expected/alerts.json; the stats JSON's "ids" object
-must hold the values of counters.json's "ids".
+must hold the values of counters.json's "ids". Monitor cases (a `monitor:` section,
+expected/monitor_events.json): the vigil_monitor EVE lines (same --eve-log file) must match the
+expected entries (type, vm, verdict, detections, optional actions, capture-time window and
+count); drops by a monitor_* reason are checked against counters.json's "monitor_drops" ranges,
+and the ports of its "loose_ports" may miss the frames expected/monitor_frames.json lists
+(their tx_packets accordingly). An EVE line of a kind the case does not expect fails.
 Exit 0 on pass, 1 on failure.
 """
 import argparse
@@ -26,7 +31,8 @@ from collections import Counter
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from replay_common import LINKTYPE_ETHERNET, read_frames, run_vigild, show_output  # noqa: E402
+from replay_common import (LINKTYPE_ETHERNET, compare_monitor_events, first_timestamp_s,  # noqa: E402
+                           in_range, monitor_problems, read_frames, run_vigild, show_output)
 
 
 def summary(frame):
@@ -57,8 +63,9 @@ class Checker:
 
 def prepare(case, tmp):
     """Copy the case config into tmp: rx paths absolute into the case, tx paths into tmp; IDS
-    rule and classification files absolute into the case. Returns (config, its path, extra
-    vigild arguments: --eve-log into tmp for an IDS case)."""
+    rule and classification files absolute into the case; the monitors' eve and state files
+    into tmp. Returns (config, its path, extra vigild arguments: --eve-log into tmp for an IDS
+    or monitor case)."""
     with open(os.path.join(case, "config.yaml")) as f:
         cfg = yaml.safe_load(f)
     for p in cfg.get("ports") or []:
@@ -75,13 +82,22 @@ def prepare(case, tmp):
             ids["classification"] = os.path.abspath(os.path.join(case, ids["classification"]))
         ids["eve"] = os.path.join(tmp, "eve-config.json")   # --eve-log must override it
         extra = ["--eve-log", os.path.join(tmp, "eve.json")]
+    mon = cfg.get("monitor")
+    if isinstance(mon, dict):
+        mon["eve"] = os.path.join(tmp, "eve-monitor-config.json")   # --eve-log overrides it too
+        if mon.get("state"):
+            mon["state"] = os.path.join(tmp, "monitor-state.json")  # a run starts from scratch
+        extra = ["--eve-log", os.path.join(tmp, "eve.json")]
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
         yaml.safe_dump(cfg, f, sort_keys=False)
     return cfg, path, extra
 
 
-def compare_port(ck, name, actual_path, expected_path):
+def compare_port(ck, name, actual_path, expected_path, optional=None):
+    """Compare a port's output with its expected pcap, frame by frame; with `optional` (a loose
+    port of a monitor case: indices of expected frames the monitors' limits may drop), the
+    output must be the expected frames in order with only some of those left out."""
     try:
         exp = [f for f, _ in read_frames(expected_path)]
     except Exception as e:                  # noqa: BLE001
@@ -98,6 +114,9 @@ def compare_port(ck, name, actual_path, expected_path):
     if any(lt != LINKTYPE_ETHERNET for _, lt in act_l):
         ck.fail("%s: output link type is not Ethernet" % name)
     act = [f for f, _ in act_l]
+    if optional is not None:
+        compare_loose(ck, name, exp, act, set(optional))
+        return act
     for i, (x, y) in enumerate(zip(exp, act)):
         if x != y:
             ck.fail("%s: frame %d differs (expected %d frames, got %d)\n  expected: %s (%d B)\n"
@@ -113,7 +132,28 @@ def compare_port(ck, name, actual_path, expected_path):
     return act
 
 
-def check_stats(ck, stats_path, counters_path):
+def compare_loose(ck, name, exp, act, optional):
+    """exp minus some of its `optional` frames must be act (greedy: the generator makes every
+    optional frame distinct from the other frames of its port)."""
+    i = j = skipped = 0
+    while i < len(exp):
+        if j < len(act) and exp[i] == act[j]:
+            i, j = i + 1, j + 1
+        elif i in optional:
+            i, skipped = i + 1, skipped + 1
+        else:
+            got = "actual frame %d: %s" % (j, summary(act[j])) if j < len(act) else "no more output"
+            ck.fail("%s (loose): expected frame %d (%s) is not optional and missing; %s"
+                    % (name, i, summary(exp[i]), got))
+            return
+    if j < len(act):
+        ck.fail("%s (loose): %d extra frame(s) after the expected ones, first: %s"
+                % (name, len(act) - j, summary(act[j])))
+        return
+    print("%s: %d of %d optional frames absent (limited by the monitors)" % (name, skipped, len(optional)))
+
+
+def check_stats(ck, stats_path, counters_path, outputs=None):
     try:
         with open(stats_path) as f:
             stats = json.load(f)
@@ -123,21 +163,38 @@ def check_stats(ck, stats_path, counters_path):
     with open(counters_path) as f:
         want = json.load(f)
     drops = stats.get("drops") or {}
-    for reason in sorted(set(drops) | set(want["drops"])):
+    ranges = want.get("monitor_drops") or {}     # monitor cases: limits depend on the meters
+    for reason in sorted(set(drops) | set(want["drops"]) | set(ranges)):
         got, exp = drops.get(reason, 0), want["drops"].get(reason, 0)
         if reason not in drops:
-            ck.fail("stats drops: reason %s missing (expected %d)" % (reason, exp))
+            ck.fail("stats drops: reason %s missing (expected %s)" % (reason, ranges.get(reason, exp)))
+        elif reason in ranges:
+            if not isinstance(got, int) or not in_range(got, ranges[reason]):
+                ck.fail("stats drops[%s] = %s, expected %s" % (reason, got, ranges[reason]))
         elif got != exp:
             ck.fail("stats drops[%s] = %s, expected %d" % (reason, got, exp))
     ports = stats.get("ports") or {}
+    loose = loose_optional(counters_path, want)
     for name, exp in want["ports"].items():
         got = ports.get(name)
         if got is None:
             ck.fail("stats ports: port %s missing" % name)
             continue
-        for k in ("rx_packets", "tx_packets"):
-            if got.get(k) != exp[k]:
-                ck.fail("stats ports[%s].%s = %s, expected %d" % (name, k, got.get(k), exp[k]))
+        if got.get("rx_packets") != exp["rx_packets"]:          # a limited frame was received
+            ck.fail("stats ports[%s].rx_packets = %s, expected %d" % (name, got.get("rx_packets"),
+                                                                      exp["rx_packets"]))
+        tx = got.get("tx_packets")
+        if name not in loose:
+            if tx != exp["tx_packets"]:
+                ck.fail("stats ports[%s].tx_packets = %s, expected %d" % (name, tx, exp["tx_packets"]))
+            continue
+        lo = exp["tx_packets"] - len(loose[name])
+        if not isinstance(tx, int) or not lo <= tx <= exp["tx_packets"]:
+            ck.fail("stats ports[%s].tx_packets = %s, expected %d..%d (loose port)"
+                    % (name, tx, lo, exp["tx_packets"]))
+        elif outputs and outputs.get(name) is not None and len(outputs[name]) != tx:
+            ck.fail("stats ports[%s].tx_packets = %d, but its output holds %d frames"
+                    % (name, tx, len(outputs[name])))
     if "ids" in want:
         check_ids_stats(ck, stats.get("ids"), want["ids"])
     t = stats.get("totals") or {}
@@ -150,6 +207,19 @@ def check_stats(ck, stats_path, counters_path):
             ck.fail("totals.received = %d, expected %d (frames in all inputs)" % (t["received"], rx))
     except (KeyError, TypeError) as e:
         ck.fail("totals malformed in stats JSON: %r (%s)" % (t, e))
+
+
+def loose_optional(counters_path, want=None):
+    """{loose port: [indices of its optional expected frames]} of a monitor case, else {}."""
+    if want is None:
+        with open(counters_path) as f:
+            want = json.load(f)
+    ports = want.get("loose_ports") or []
+    if not ports:
+        return {}
+    with open(os.path.join(os.path.dirname(counters_path), "monitor_frames.json")) as f:
+        optional = json.load(f)
+    return {p: optional.get(p, []) for p in ports}
 
 
 IDS_STATS = ("rules_loaded", "rules_skipped", "alerts", "flows_bypassed", "eve_lost")
@@ -197,8 +267,9 @@ def show_key(k):
 
 
 def read_eve(ck, path):
-    """The EVE records of path; every line must be a complete JSON alert record."""
-    records = []
+    """(alert records, vigil_monitor records) of path; every line must be a complete JSON
+    record of one of the two kinds."""
+    alerts, monitors = [], []
     with open(path, errors="replace") as f:
         for n, line in enumerate(f, 1):
             if not line.strip():
@@ -208,8 +279,17 @@ def read_eve(ck, path):
             except ValueError as err:
                 ck.fail("eve.json line %d is not JSON (%s): %.200s" % (n, err, line))
                 continue
-            if not isinstance(e, dict) or e.get("event_type") != "alert":
-                ck.fail("eve.json line %d: event_type is not \"alert\": %.200s" % (n, line))
+            kind = e.get("event_type") if isinstance(e, dict) else None
+            if kind == "vigil_monitor":
+                bad = monitor_problems(e)
+                if bad:
+                    ck.fail("eve.json line %d: %s: %.300s" % (n, "; ".join(bad), line))
+                else:
+                    monitors.append(e)
+                continue
+            if kind != "alert":
+                ck.fail("eve.json line %d: event_type is not \"alert\" or \"vigil_monitor\": %.200s"
+                        % (n, line))
                 continue
             al = e.get("alert")
             missing = [k for k in ("timestamp", "src_ip", "dest_ip", "proto", "in_iface") if k not in e]
@@ -219,20 +299,45 @@ def read_eve(ck, path):
             if missing:
                 ck.fail("eve.json line %d lacks %s: %.200s" % (n, ", ".join(missing), line))
                 continue
-            records.append(e)
-    return records
+            alerts.append(e)
+    return alerts, monitors
 
 
-def check_alerts(ck, eve_path, expected_path, config_eve):
-    with open(expected_path) as f:
-        expected = json.load(f)
-    if not os.path.exists(eve_path):
-        if expected or os.path.exists(config_eve):
-            ck.fail("no EVE file at --eve-log %s (%d alerts expected)%s" % (
-                eve_path, len(expected),
-                "; vigild wrote the config's ids.eve instead" if os.path.exists(config_eve) else ""))
+def check_eve(ck, case, tmp, t0):
+    """The EVE output of an IDS or monitor case: alerts against expected/alerts.json, monitor
+    events against expected/monitor_events.json; a kind without its file must be absent."""
+    def load(name):
+        path = os.path.join(case, "expected", name)
+        if not os.path.exists(path):
+            return None
+        with open(path) as f:
+            return json.load(f)
+
+    exp_alerts, exp_mon = load("alerts.json"), load("monitor_events.json")
+    eve = os.path.join(tmp, "eve.json")
+    if not os.path.exists(eve):
+        stray = [n for n in ("eve-config.json", "eve-monitor-config.json")
+                 if os.path.exists(os.path.join(tmp, n))]
+        if exp_alerts or exp_mon or stray:
+            ck.fail("no EVE file at --eve-log %s (%d alerts, %d monitor events expected)%s" % (
+                eve, len(exp_alerts or []), len(exp_mon or []),
+                "; vigild wrote the config's eve path instead (%s)" % ", ".join(stray) if stray else ""))
         return
-    got = read_eve(ck, eve_path)
+    alerts, monitors = read_eve(ck, eve)
+    if exp_alerts is not None:
+        check_alerts(ck, alerts, exp_alerts)
+    elif alerts:
+        ck.fail("%d unexpected IDS alert(s), first: %.200s" % (len(alerts), json.dumps(alerts[0])))
+    if exp_mon is not None:
+        fails, summary = compare_monitor_events(exp_mon, monitors, t0)
+        for msg in fails:
+            ck.fail(msg)
+        print(summary)
+    elif monitors:
+        ck.fail("%d unexpected monitor event(s), first: %.200s" % (len(monitors), json.dumps(monitors[0])))
+
+
+def check_alerts(ck, got, expected):
     want_c, got_c = Counter(expected_key(a) for a in expected), Counter(eve_key(e) for e in got)
     missing, unexpected = want_c - got_c, got_c - want_c
     for k, n in sorted(missing.items(), key=str):
@@ -328,16 +433,19 @@ def main():
             show_output(out, err)
         if rc == 0:
             outputs = {}
+            counters = os.path.join(case, "expected", "counters.json")
+            loose = loose_optional(counters)
             for p in cfg.get("ports") or []:
                 if p.get("tx_pcap"):
                     outputs[p["name"]] = compare_port(
-                        ck, p["name"], p["tx_pcap"], os.path.join(case, "expected", p["name"] + ".pcap"))
-            check_stats(ck, stats, os.path.join(case, "expected", "counters.json"))
+                        ck, p["name"], p["tx_pcap"], os.path.join(case, "expected", p["name"] + ".pcap"),
+                        loose.get(p["name"]))
+            check_stats(ck, stats, counters, outputs)
             check_isolation(ck, cfg, outputs)
-            alerts = os.path.join(case, "expected", "alerts.json")
-            if os.path.exists(alerts):
-                check_alerts(ck, os.path.join(tmp, "eve.json"), alerts,
-                             os.path.join(tmp, "eve-config.json"))
+            if any(os.path.exists(os.path.join(case, "expected", n))
+                   for n in ("alerts.json", "monitor_events.json")):
+                t0 = first_timestamp_s([p["rx_pcap"] for p in cfg.get("ports") or [] if p.get("rx_pcap")])
+                check_eve(ck, case, tmp, t0 or 0.0)
             if ck.failures:
                 show_output(out, err, 3000)
     finally:
