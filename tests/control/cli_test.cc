@@ -320,9 +320,6 @@ TEST(CliCommands, BadInputIsAUsageErrorNamingIt) {
                          "1.1.1.1,,2.2.2.2"})
                 .find("--ipv4: empty value"),
             std::string::npos);
-  EXPECT_NE(build_error({"monitor", "release", "--port", "a", "--args", "{port: b}"})
-                .find("--port and --args cannot be used together"),
-            std::string::npos);
   const std::string missing = dir.path() + "/nope.yaml";
   EXPECT_NE(build_error({"policy", "replace", "blue", "--file", missing}).find("cannot read"),
             std::string::npos);
