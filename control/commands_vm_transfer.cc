@@ -47,10 +47,13 @@ Json cmd_vm_export(Context& c) {
   const TenantSpec* tenant = tenant_of_port(config, port);
   if (tenant == nullptr) fail(code::kNotFound, "no VM on port '" + port + "'");
   const VmLocation at = locate_vm(c.running.document(), port);
-  return Json{{"format", kFormat},
-              {"tenant", tenant->name},
-              {"vm", vm_json(*find_vm(*tenant, port))},
-              {"policy_refs", groups_naming(c.running.document()["tenants"][at.tenant], port)}};
+  Json out{{"format", kFormat},
+           {"tenant", tenant->name},
+           {"vm", vm_json(*find_vm(*tenant, port))},
+           {"policy_refs", groups_naming(c.running.document()["tenants"][at.tenant], port)}};
+  // Its monitor history travels with it: baselines, level, verdict (issue 6, migration).
+  if (c.dataplane.monitor_enabled()) out["monitor"] = c.dataplane.monitor_export(port);
+  return out;
 }
 
 Json cmd_vm_import(Context& c) {
@@ -92,6 +95,13 @@ Json cmd_vm_import(Context& c) {
   // Groups that named the VM on the exporting host, where this tenant has them too.
   for (const std::string& group : refs) add_to_group(doc["tenants"][index], group, port);
   c.running.commit(doc);
+  if (state.contains("monitor") && !state.at("monitor").is_null() &&
+      c.dataplane.monitor_enabled()) {
+    std::string error;
+    if (!c.dataplane.monitor_import(state.at("monitor"), port, &error)) {
+      fail(code::kInvalid, "VM attached, but its monitor state was refused: " + error);
+    }
+  }
   return vm_result(c.running.config(), port);
 }
 

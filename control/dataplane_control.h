@@ -52,6 +52,18 @@ class DataplaneControl {
     (void)vm;
     return false;
   }
+  // A VM's monitor state (baselines, level, verdict) for migration; null when there is none.
+  virtual Json monitor_export(const std::string& vm) {
+    (void)vm;
+    return nullptr;
+  }
+  // Installs an exported state as VM `vm`'s (the VM may have a new port name here).
+  virtual bool monitor_import(const Json& state, const std::string& vm, std::string* error) {
+    (void)state;
+    (void)vm;
+    *error = "monitors are not configured";
+    return false;
+  }
 };
 
 }  // namespace vigil::control

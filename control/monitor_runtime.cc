@@ -275,6 +275,21 @@ void MonitorRuntime::reconfigure(const Config& next) {
   expected_digest_ = file_digest(config_path_);
 }
 
+nlohmann::json MonitorRuntime::export_vm(const std::string& vm) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return monitors_->export_vm(vm);
+}
+
+bool MonitorRuntime::import_vm(nlohmann::json state, const std::string& vm, std::string* error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!state.is_object()) {
+    *error = "monitor state must be an object";
+    return false;
+  }
+  state["vm"] = vm;  // it may come back on another port
+  return monitors_->import_vm(state, error);
+}
+
 nlohmann::json MonitorRuntime::status() {
   std::lock_guard<std::mutex> lock(mu_);
   return monitors_->status();

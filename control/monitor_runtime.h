@@ -44,6 +44,9 @@ class MonitorRuntime {
 
   nlohmann::json status();
   bool release(const std::string& vm, std::string* error);
+  // Migration: a VM's state out, and in under (possibly) another name.
+  nlohmann::json export_vm(const std::string& vm);
+  bool import_vm(nlohmann::json state, const std::string& vm, std::string* error);
   uint64_t events_written() const { return events_written_; }
 
  private:

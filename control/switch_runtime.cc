@@ -361,6 +361,19 @@ bool SwitchRuntime::monitor_release(const std::string& vm, std::string* error) {
   return monitor_->release(vm, error);
 }
 
+control::Json SwitchRuntime::monitor_export(const std::string& vm) {
+  return monitor_ ? monitor_->export_vm(vm) : control::Json(nullptr);
+}
+
+bool SwitchRuntime::monitor_import(const control::Json& state, const std::string& vm,
+                                   std::string* error) {
+  if (!monitor_) {
+    *error = "monitors are not configured (no monitor: section)";
+    return false;
+  }
+  return monitor_->import_vm(state, vm, error);
+}
+
 control::Json SwitchRuntime::status() {
   return {{"version", VIGIL_VERSION},
           {"uptime_s", (now_us() - started_us_) / 1'000'000},

@@ -62,6 +62,9 @@ class SwitchRuntime final : public control::DataplaneControl {
   bool monitor_enabled() override { return monitor_ != nullptr; }
   control::Json monitor_status() override;
   bool monitor_release(const std::string& vm, std::string* error) override;
+  control::Json monitor_export(const std::string& vm) override;
+  bool monitor_import(const control::Json& state, const std::string& vm,
+                      std::string* error) override;
 
  private:
   // `next` laid out in the running tenant slots (new tenants appended, removed ones emptied).

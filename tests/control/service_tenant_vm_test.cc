@@ -245,6 +245,17 @@ TEST_F(VmCommands, ImportOnAnotherPort) {
   EXPECT_EQ(blue->policy.groups.at("solo"), (std::vector<std::string>{"vb2", "spare1"}));
 }
 
+TEST_F(VmCommands, MonitorHistoryTravelsWithTheVm) {
+  EXPECT_FALSE(call("vm.export", {{"port", "vb2"}}).result.contains("monitor"));  // none here
+  fake_.monitors = true;
+  const Json state = call("vm.export", {{"port", "vb2"}}).result;
+  EXPECT_EQ(state["monitor"]["state"]["level"], 2);
+  const Json v = changed("vm.import", {{"state", state}, {"port", "spare1"}});
+  EXPECT_EQ(v["port"], "spare1");
+  ASSERT_EQ(fake_.imported_monitor.count("spare1"), 1u);  // installed under its new port name
+  EXPECT_EQ(fake_.imported_monitor["spare1"]["state"]["level"], 2);
+}
+
 TEST_F(VmCommands, ImportRefusals) {
   Json state = call("vm.export", {{"port", "vr1"}}).result;
   state["tenant"] = "nope";

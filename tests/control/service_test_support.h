@@ -70,6 +70,22 @@ class FakeDataplane : public DataplaneControl {
     return out;
   }
 
+  // Monitors: an exported state per VM, and what imports installed (vm -> state).
+  bool monitor_enabled() override { return monitors; }
+  Json monitor_export(const std::string& vm) override {
+    return Json{{"vm", vm}, {"state", {{"level", 2}}}};
+  }
+  bool monitor_import(const Json& state, const std::string& vm, std::string* error) override {
+    if (!state.contains("state")) {
+      *error = "no state";
+      return false;
+    }
+    imported_monitor[vm] = state;
+    return true;
+  }
+  bool monitors = false;
+  std::map<std::string, Json> imported_monitor;
+
   std::vector<Config> applied;
   bool fail_apply = false;
   Json stats_json = Json::object();
