@@ -54,8 +54,9 @@ void read_ids(const detail::Reader& r, const YAML::Node& node,
   if (node["eve"]) s.eve = r.path(node["eve"], "ids.eve");
   if (node["syslog"]) {
     s.syslog = r.text(node["syslog"], "ids.syslog");
-    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0) {
-      r.fail(node["syslog"], "ids.syslog", "expected unix:/path or udp:host:port");
+    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0 &&
+        s.syslog.rfind("tcp:", 0) != 0) {
+      r.fail(node["syslog"], "ids.syslog", "expected unix:/path, udp:host:port or tcp:host:port");
     }
   }
   if (node["flows"]) s.flows = r.number(node["flows"], "ids.flows", 64, 1 << 24);

@@ -128,8 +128,10 @@ void read_monitor(const detail::Reader& r, const YAML::Node& node, MonitorSettin
   if (node["eve"]) s.eve = r.path(node["eve"], "monitor.eve");
   if (node["syslog"]) {
     s.syslog = r.text(node["syslog"], "monitor.syslog");
-    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0) {
-      r.fail(node["syslog"], "monitor.syslog", "expected unix:/path or udp:host:port");
+    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0 &&
+        s.syslog.rfind("tcp:", 0) != 0) {
+      r.fail(node["syslog"], "monitor.syslog",
+             "expected unix:/path, udp:host:port or tcp:host:port");
     }
   }
   if (const YAML::Node m = node["management"]) {

@@ -64,6 +64,9 @@ std::unique_ptr<ids::EveSink> syslog_sink(const std::string& spec) {
   if (spec.rfind("unix:", 0) == 0) {
     o.transport = ids::EveSyslogSink::Transport::kUnixDgram;
     o.address = spec.substr(5);
+  } else if (spec.rfind("tcp:", 0) == 0) {
+    o.transport = ids::EveSyslogSink::Transport::kTcp;
+    o.address = spec.substr(4);
   } else {
     o.transport = ids::EveSyslogSink::Transport::kUdp;
     o.address = spec.substr(4);

@@ -126,8 +126,10 @@ EveSyslogSink::~EveSyslogSink() {
 }
 
 std::string EveSyslogSink::describe() const {
-  return std::string("syslog ") + (opt_.transport == Transport::kUdp ? "udp:" : "unix:") +
-         opt_.address;
+  const char* scheme = opt_.transport == Transport::kUdp   ? "udp:"
+                       : opt_.transport == Transport::kTcp ? "tcp:"
+                                                           : "unix:";
+  return std::string("syslog ") + scheme + opt_.address;
 }
 
 int EveSyslogSink::connect_socket(std::string* error) const {
@@ -162,8 +164,9 @@ int EveSyslogSink::connect_socket(std::string* error) const {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  const bool tcp = opt_.transport == Transport::kTcp;
   addrinfo hints{};
-  hints.ai_socktype = SOCK_DGRAM;
+  hints.ai_socktype = tcp ? SOCK_STREAM : SOCK_DGRAM;
   hints.ai_flags = AI_NUMERICSERV;
   addrinfo* res = nullptr;
   if (const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
@@ -172,7 +175,10 @@ int EveSyslogSink::connect_socket(std::string* error) const {
   int fd = -1;
   int err = 0;
   for (addrinfo* ai = res; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    // TCP connects blocking (off the fast path, at start or once a second at most), then
+    // sends without blocking.
+    fd =
+        ::socket(ai->ai_family, (tcp ? SOCK_STREAM : SOCK_DGRAM | SOCK_NONBLOCK) | SOCK_CLOEXEC, 0);
     if (fd >= 0 && ::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
       err = errno;
       ::close(fd);
@@ -182,6 +188,7 @@ int EveSyslogSink::connect_socket(std::string* error) const {
     }
   }
   freeaddrinfo(res);
+  if (fd >= 0 && tcp) ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
   return fd >= 0 ? fd : fail(errno_text(err));
 }
 
@@ -194,6 +201,16 @@ bool EveSyslogSink::open(std::string* error) {
 }
 
 bool EveSyslogSink::write(const char* line, size_t len) {
+  const bool tcp = opt_.transport == Transport::kTcp;
+  if (fd_ < 0 && tcp) {
+    const auto now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                               std::chrono::steady_clock::now().time_since_epoch())
+                                               .count());
+    if (now - last_connect_us_ >= 1'000'000) {
+      last_connect_us_ = now;
+      fd_ = connect_socket(nullptr);
+    }
+  }
   if (fd_ < 0) return false;
   if (len > 0 && line[len - 1] == '\n') --len;  // one datagram is one message
   const auto now_us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -208,17 +225,39 @@ bool EveSyslogSink::write(const char* line, size_t len) {
     ts[0] = '-';  // NILVALUE
     ts_len = 1;
   }
-  const int hdr = std::snprintf(msg_.data(), msg_.size(), "<%d>1 %.*s %s %s %s eve - ",
-                                opt_.facility * 8 + opt_.severity, static_cast<int>(ts_len), ts,
-                                host_.c_str(), opt_.app_name.c_str(), pid_.c_str());
-  if (hdr < 0 || static_cast<size_t>(hdr) + len > msg_.size()) return false;
-  std::memcpy(msg_.data() + hdr, line, len);
-  const size_t total = static_cast<size_t>(hdr) + len;
+  // TCP: room for the octet count ("NNNNN ") in front, filled in once the length is known.
+  const size_t lead = tcp ? 12 : 0;
+  const int hdr =
+      std::snprintf(msg_.data() + lead, msg_.size() - lead, "<%d>1 %.*s %s %s %s eve - ",
+                    opt_.facility * 8 + opt_.severity, static_cast<int>(ts_len), ts, host_.c_str(),
+                    opt_.app_name.c_str(), pid_.c_str());
+  if (hdr < 0 || lead + static_cast<size_t>(hdr) + len > msg_.size()) return false;
+  std::memcpy(msg_.data() + lead + hdr, line, len);
+  size_t total = static_cast<size_t>(hdr) + len;
+  size_t start = 0;
+  if (tcp) {
+    char count[12];
+    const int n = std::snprintf(count, sizeof count, "%zu ", total);
+    start = lead - static_cast<size_t>(n);
+    std::memcpy(msg_.data() + start, count, static_cast<size_t>(n));
+    total += static_cast<size_t>(n);
+  }
+  if (start != 0) std::memmove(msg_.data(), msg_.data() + start, total);
+  return send_all(total);
+}
+
+bool EveSyslogSink::send_all(size_t total) {
   ssize_t sent;
   do {
     sent = ::send(fd_, msg_.data(), total, MSG_NOSIGNAL);
   } while (sent < 0 && errno == EINTR);
-  return sent == static_cast<ssize_t>(total);
+  if (sent == static_cast<ssize_t>(total)) return true;
+  if (opt_.transport == Transport::kTcp) {
+    // A partial message would desynchronise the stream: drop the connection, reconnect later.
+    ::close(fd_);
+    fd_ = -1;
+  }
+  return false;
 }
 
 bool EveSyslogSink::reopen() {

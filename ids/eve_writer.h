@@ -66,7 +66,9 @@ class EveFileSink final : public EveSink {
 // that would block is an error (counted), not a wait.
 class EveSyslogSink final : public EveSink {
  public:
-  enum class Transport { kUnixDgram, kUdp };
+  // kTcp frames each message with its length (RFC 6587 octet counting); a broken or full
+  // connection drops the message (counted) and is re-established at most once a second.
+  enum class Transport { kUnixDgram, kUdp, kTcp };
   struct Options {
     Transport transport = Transport::kUnixDgram;
     std::string address = "/dev/log";  // a socket path, or host:port for UDP
@@ -84,11 +86,13 @@ class EveSyslogSink final : public EveSink {
 
  private:
   int connect_socket(std::string* error) const;
+  bool send_all(size_t total);
   Options opt_;
   std::string host_;
   std::string pid_;
   std::vector<char> msg_;
   int fd_ = -1;
+  uint64_t last_connect_us_ = 0;  // TCP: the last (re)connection attempt
 };
 
 struct EveWriterConfig {

@@ -15,6 +15,9 @@ std::unique_ptr<EveSink> syslog_sink(const std::string& spec) {
   if (spec.rfind("unix:", 0) == 0) {
     o.transport = EveSyslogSink::Transport::kUnixDgram;
     o.address = spec.substr(5);
+  } else if (spec.rfind("tcp:", 0) == 0) {
+    o.transport = EveSyslogSink::Transport::kTcp;
+    o.address = spec.substr(4);
   } else {
     o.transport = EveSyslogSink::Transport::kUdp;
     o.address = spec.substr(4);

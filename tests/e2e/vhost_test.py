@@ -21,7 +21,8 @@ Scenarios (default: all):
   ids_reload      the IDS inline on two workers: every alert reaches eve.json; rules replaced by
                   SIGHUP under traffic start dropping one pair's datagrams, nothing else lost.
   api_changes     through the control API under traffic: a policy replaced atomically (denials
-                  stop, nothing lost), then a VM moved to another port and back.
+                  stop, nothing lost), then a VM moved to another port and back; then the
+                  config file edited by hand, which the monitors report as tampering.
 Datagrams carry sequence numbers: a duplicated or reordered one fails every scenario but
 switch_restart, where it is only reported (DPDK's vhost library may resend after a reconnect).
 vm_peers run on CPU 0 (taskset), vigild's workers on CPU 1. Every scenario has its own temp dir
@@ -149,7 +150,8 @@ class Run:
         lines = []
         if control:
             lines += ["control:", "  socket: %s" % self.path("vigild.sock"),
-                      "  audit: %s" % self.path("audit.jsonl")]
+                      "  audit: %s" % self.path("audit.jsonl"),
+                      "monitor:", "  eve: %s" % self.path("monitor.json")]
         if ids:
             lines += ["ids:", "  rules: [%s]" % ids, "  eve: %s" % self.path("eve.json")]
         if workers:
@@ -656,6 +658,17 @@ def scenario_api_changes(run):
     api(run, "vm.move", {"port": "spare", "to": "vb2"})
     run.wait_flowing(pairs, {pair: run.received(*pair) for pair in pairs}, timeout=10)
     log("vm.move and back: %d frames refused meanwhile, traffic resumed" % refused)
+    # Changes through the API are expected; an edit behind vigild's back is not.
+    time.sleep(1.5)
+    if os.path.getsize(run.path("monitor.json")) != 0:
+        raise Failure("API changes were reported as tampering")
+    with open(run.config, "a") as f:
+        f.write("# edited by hand\n")
+    deadline = time.monotonic() + 5
+    while os.path.getsize(run.path("monitor.json")) == 0:
+        if time.monotonic() > deadline:
+            raise Failure("a hand edit of the config file was not reported")
+        time.sleep(0.2)
     switch, final = quiesce_and_stop(run, list(VMS))
     check_isolation(run)
     check_counters_agree(switch, final, VMS)
@@ -668,6 +681,11 @@ def scenario_api_changes(run):
     if [a["command"] for a in audit] != ["policy.replace", "vm.move", "vm.move"] or \
             not all(a["ok"] for a in audit):
         raise Failure("audit log: %s" % audit)
+    with open(run.path("monitor.json")) as f:
+        events = [json.loads(line)["monitor"] for line in f]
+    if [e["type"] for e in events] != ["tamper"] or events[0]["detections"] != ["config_tamper"]:
+        raise Failure("monitor events: expected one tamper event, got %s" % events)
+    log("tampering reported once: %s" % events[0]["details"][0][:80])
 
 
 SCENARIOS = {

@@ -411,6 +411,56 @@ TEST(EveSyslog, UnixDatagram) {
   for (size_t i = 0; i < msgs.size(); ++i) expect_syslog_message(msgs[i], sent[i]);
 }
 
+TEST(EveSyslog, TcpOctetCounting) {
+  const int srv = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(srv, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(srv, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(listen(srv, 1), 0);
+  socklen_t len = sizeof sa;
+  ASSERT_EQ(getsockname(srv, reinterpret_cast<sockaddr*>(&sa), &len), 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+
+  auto w = make_writer(64, 64);
+  ASSERT_NE(w, nullptr);
+  ASSERT_TRUE(w->add_sink(std::make_unique<EveSyslogSink>(
+      EveSyslogSink::Options{.transport = EveSyslogSink::Transport::kTcp, .address = addr})));
+  std::string error;
+  ASSERT_TRUE(w->start(&error)) << error;
+  const int conn = accept(srv, nullptr, nullptr);
+  ASSERT_GE(conn, 0);
+  AlertRecord a{}, b{};
+  fill(&a, 1, 7);
+  fill(&b, 2, 8);
+  set_text(b.msg, "spaces and \\ backslash");
+  ASSERT_TRUE(w->emit(a));
+  ASSERT_TRUE(w->emit(b));
+  w->stop();
+  EXPECT_EQ(w->counters().sink_errors, 0u);
+  // The stream: "LEN SP MSG" twice (RFC 6587 octet counting), nothing else.
+  std::string stream;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(conn, buf, sizeof buf, MSG_DONTWAIT)) > 0) stream.append(buf, n);
+  close(conn);
+  close(srv);
+  std::vector<std::string> msgs;
+  size_t at = 0;
+  while (at < stream.size()) {
+    const size_t sp = stream.find(' ', at);
+    ASSERT_NE(sp, std::string::npos) << stream;
+    const size_t count = std::stoul(stream.substr(at, sp - at));
+    ASSERT_LE(sp + 1 + count, stream.size()) << stream;
+    msgs.push_back(stream.substr(sp + 1, count));
+    at = sp + 1 + count;
+  }
+  ASSERT_EQ(msgs.size(), 2u);
+  expect_syslog_message(msgs[0], a);
+  expect_syslog_message(msgs[1], b);
+}
+
 TEST(EveSyslog, UdpAndBadAddresses) {
   const int srv = socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(srv, 0);

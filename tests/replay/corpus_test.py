@@ -34,6 +34,12 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_CORPUS = os.path.join(os.path.dirname(REPO), "shared", "corpus", "pcaps")
 PER_COPY = ("port_down", "tx_full", "no_mbuf")  # counted per copy, not in totals.dropped
 VMS = [("vb1", 10, 1), ("vb2", 10, 2), ("vr1", 20, 1)]
+# The split pass runs the VM monitors too: real, benign traffic must raise no verdict but those
+# its own violations explain (spoofed frames dropped). A short warm-up, so that the baselines can
+# judge these captures of a few seconds at all.
+MONITOR_WARMUP = 3
+VIOLATIONS = {"spoofing": ("spoofed_src_mac", "spoofed_src_ip", "spoofed_arp"),
+              "host_access": ("host_access",)}
 
 
 def read_records(path):
@@ -83,8 +89,9 @@ def source_ips(frames):
     return v4, v6
 
 
-def make_config(tmp, inputs, vb1=None):
-    """inputs: {port: rx pcap}; ports without one get an empty input. vb1: (mac, v4, v6) or None."""
+def make_config(tmp, inputs, vb1=None, monitor=False):
+    """inputs: {port: rx pcap}; ports without one get an empty input. vb1: (mac, v4, v6) or None.
+    monitor: the VM monitors on, with a short warm-up, their events in tmp/monitor.json."""
     ports = []
     for name in [n for n, _, _ in VMS] + ["uplink"]:
         rx = inputs.get(name)
@@ -108,6 +115,8 @@ def make_config(tmp, inputs, vb1=None):
             vms.append(vm)
         tenants.append({"name": tname, "vlan": vlan, "vms": vms})
     cfg = {"ports": ports, "tenants": tenants, "trunks": [{"port": "uplink", "native_vlan": 10}]}
+    if monitor:
+        cfg["monitor"] = {"warmup_intervals": MONITOR_WARMUP, "eve": os.path.join(tmp, "monitor.json")}
     path = os.path.join(tmp, "config.yaml")
     with open(path, "w") as f:
         yaml.safe_dump(cfg, f, sort_keys=False)
@@ -151,6 +160,9 @@ def run_pass(vigild, tmp, cfg, n_frames, timeout, both_ways=False):
         if per_frame != t["dropped"]:
             problems.append("sum of drops (without %s) %d != dropped %d"
                             % ("/".join(PER_COPY), per_frame, t["dropped"]))
+        monitor_path = os.path.join(tmp, "monitor.json")
+        if os.path.exists(monitor_path):
+            problems += check_monitor_events(monitor_path, ports)
         tx = {p: ports[p]["tx_packets"] for p in ports}
         if both_ways and tx.get("vb1", 0) + tx.get("uplink", 0) == 0:
             problems.append("nothing crossed the switch (vb1 and uplink tx_packets 0)")
@@ -160,6 +172,23 @@ def run_pass(vigild, tmp, cfg, n_frames, timeout, both_ways=False):
     except Exception as e:                  # noqa: BLE001
         problems.append("bad stats JSON: %s" % e)
     return problems, detail, (out, err)
+
+
+def check_monitor_events(path, ports):
+    """Verdicts on benign captures: only those the VM's own dropped violations explain."""
+    problems = []
+    with open(path) as f:
+        for line in f:
+            m = json.loads(line).get("monitor", {})
+            if m.get("type") != "verdict":
+                continue
+            drops = (ports.get(m.get("vm"), {}) or {}).get("drops", {})
+            for d in m.get("detections", []):
+                reasons = VIOLATIONS.get(d)
+                if reasons is None or not any(drops.get(r, 0) for r in reasons):
+                    problems.append("monitor verdict on benign traffic: %s %s %s" % (
+                        m.get("vm"), m.get("verdict"), d))
+    return problems
 
 
 def check_file(vigild, capture, keep, timeout):
@@ -183,7 +212,7 @@ def check_file(vigild, capture, keep, timeout):
                 both, where = False, "%d frames on uplink" % len(records)
             else:
                 inputs, vb1, n_vm, n_trunk = split_inputs(tmp, capture, records)
-                cfg = make_config(tmp, inputs, vb1)
+                cfg = make_config(tmp, inputs, vb1, monitor=True)
                 both, where = n_vm > 0 and n_trunk > 0, "%d frames on vb1, %d on uplink" % (n_vm, n_trunk)
             problems, detail, output = run_pass(vigild, tmp, cfg, len(records), timeout, both)
             if problems:
