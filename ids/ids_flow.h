@@ -25,6 +25,11 @@ struct IdsDirection {
   bool data_seen = false;
   bool header_checked = false;     // header-only rules ran on this direction's first packet
   bool http_head_pending = false;  // to_server: the last request was HEAD
+  // A body larger than the buffer, after its inspected part was consumed: the rest of a chunked
+  // body (chunk framing followed, data skipped), its trailers, or a body that runs to the end
+  // of the stream. The next message starts after it.
+  enum class BodySkip : uint8_t { kNone, kChunks, kTrailers, kToEnd };
+  BodySkip body_skip = BodySkip::kNone;
 };
 
 struct IdsFlow {

@@ -52,6 +52,9 @@ class IdsStage final : public BurstStage {
   // stream could not be used (no buffer) and the packet must be inspected alone.
   bool inspect_stream(IdsFlow& f, int d, const Packet& p);
   void inspect_http(IdsFlow& f, int d, const Packet& p);
+  // Follows the rest of an oversized body (IdsDirection::body_skip); false while it needs more
+  // bytes, or when the framing is broken (then the flow is no longer parsed as HTTP).
+  bool skip_body(IdsFlow& f, IdsDirection& sd);
   void inspect_raw_stream(IdsFlow& f, int d);
   void run(IdsFlow* f);  // engine over insp_, then apply the result to f and the frame
   void raise_alerts(const InspectResult& r);

@@ -48,10 +48,71 @@ void set_response(Inspection& insp, const HttpResponse& r) {
 
 }  // namespace
 
+bool IdsStage::skip_body(IdsFlow& f, IdsDirection& sd) {
+  using Skip = IdsDirection::BodySkip;
+  while (sd.body_skip != Skip::kNone) {
+    const uint8_t* b = sd.buf;
+    const uint32_t len = sd.stream.contiguous;
+    if (sd.body_skip == Skip::kToEnd) {
+      stream_consume(sd.stream, sd.buf, len);
+      return false;
+    }
+    uint32_t i = 0;
+    if (sd.body_skip == Skip::kChunks) {  // the CRLF closing the previous chunk's data
+      if (len >= 1 && b[0] == '\n') i = 1;
+      if (len >= 2 && b[0] == '\r' && b[1] == '\n') i = 2;
+    }
+    uint32_t eol = i;
+    while (eol < len && eol < i + 1024 && b[eol] != '\n') ++eol;
+    if (eol == len) {
+      if (len - i < 1024) return false;  // the line is still arriving
+      sd.body_skip = Skip::kNone;
+      f.app = AppProto::kFailed;  // no line break in 1 KiB: not chunk framing
+      ++counters_.http_errors;
+      return false;
+    }
+    if (sd.body_skip == Skip::kTrailers) {
+      const bool empty = eol == i || (eol == i + 1 && b[i] == '\r');
+      stream_consume(sd.stream, sd.buf, eol + 1);
+      if (empty) sd.body_skip = Skip::kNone;  // the message ends here
+      continue;
+    }
+    uint64_t size = 0;
+    uint32_t k = i;
+    for (; k < eol; ++k) {
+      const uint8_t c = b[k];
+      const int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+      if (v < 0) break;
+      size = size * 16 + static_cast<uint64_t>(v);
+      if (size > (uint64_t(1) << 40)) break;
+    }
+    if (k == i || size > (uint64_t(1) << 40)) {
+      sd.body_skip = Skip::kNone;
+      f.app = AppProto::kFailed;  // not a chunk-size line
+      ++counters_.http_errors;
+      return false;
+    }
+    stream_consume(sd.stream, sd.buf, eol + 1);
+    if (size == 0) {
+      sd.body_skip = Skip::kTrailers;
+    } else {
+      stream_skip(sd.stream, sd.buf, size);
+    }
+  }
+  return sd.stream.contiguous > 0;
+}
+
 void IdsStage::inspect_http(IdsFlow& f, int d, const Packet& p) {
   IdsDirection& sd = f.dir[d];
   const uint32_t cap = shared_.stream_buffer;
   const bool to_server = d == 0;
+  if (sd.body_skip != IdsDirection::BodySkip::kNone && !skip_body(f, sd)) {
+    if (f.app == AppProto::kFailed) inspect_raw_stream(f, d);
+    return;
+  }
   for (int n = 0; n < kMaxTransactionsPerSegment && sd.stream.contiguous > 0; ++n) {
     const uint32_t len = sd.stream.contiguous;
     HttpParse r;
@@ -106,9 +167,19 @@ void IdsStage::inspect_http(IdsFlow& f, int d, const Packet& p) {
     run(&f);
     http_tx_ = nullptr;
     const uint64_t skip = msg->body_remaining;
+    const bool truncated = r == HttpParse::kIncomplete;
     stream_consume(sd.stream, sd.buf, msg->consumed);
     if (skip > 0) stream_skip(sd.stream, sd.buf, skip);
     if (verdict_drop_ || verdict_reject_ || verdict_pass_) return;
+    if (truncated && msg->chunked) {
+      sd.body_skip = IdsDirection::BodySkip::kChunks;  // the rest of the chunks, then trailers
+    } else if (truncated && msg->body_until_close) {
+      sd.body_skip = IdsDirection::BodySkip::kToEnd;
+    }
+    if (sd.body_skip != IdsDirection::BodySkip::kNone && !skip_body(f, sd)) {
+      if (f.app == AppProto::kFailed) inspect_raw_stream(f, d);
+      return;
+    }
   }
 }
 

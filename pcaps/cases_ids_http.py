@@ -182,4 +182,18 @@ def ids_http():
     n.seg("c", b"hello /admin/login.php HTTP/1.1\r\nHost: evil.example.net\r\nUser-Agent: curl/8\r\n\r\n")
     n.seg("s", b"bye\r\n")
     n.close()
+    # O: a chunked response larger than the stream buffer (8 KiB) on a keep-alive connection:
+    # its body is followed chunk by chunk past the buffer, so the next response is still parsed
+    # as HTTP and its status alerts (the resynchronisation a truncated chunked body needs)
+    o = Tcp(c, c1, srv, 41015, 80, 15000, 104000).open()
+    big = b"HTTP/1.1 200 OK\r\nServer: nginx\r\nTransfer-Encoding: chunked\r\n\r\n"
+    for k in range(24):
+        big += b"3e8\r\n" + bytes([65 + k % 26]) * 1000 + b"\r\n"
+    big += b"0\r\n\r\n"
+    o.seg("c", req("GET", "/big.bin"))
+    for a in range(0, len(big), 1400):
+        o.seg("s", big[a:a + 1400])
+    http(o, req("GET", "/after-big"), rsp(500, "Internal Server Error", b"oops"),
+         rsp_alerts=[1000008])
+    o.close()
     c.write()
