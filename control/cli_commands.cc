@@ -192,6 +192,14 @@ std::vector<CommandSpec> make_table() {
   t.push_back({"ids", "report", "ids.report", "the IDS rule load report", {}, {}, ""});
   t.push_back({"ids", "stats", "ids.stats", "the IDS counters", {}, {}, ""});
 
+  t.push_back({"alerts",
+               "list",
+               "alerts.list",
+               "the latest IDS alerts and monitor events (EVE), oldest first",
+               {},
+               {tenant_filter(),
+                option("--limit", "N", "limit", "at most N events (default 50)", K::kCount)},
+               ""});
   t.push_back({"monitor",
                "status",
                "monitor.status",

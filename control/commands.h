@@ -93,6 +93,7 @@ Json cmd_capture_start(Context& c);
 Json cmd_capture_stop(Context& c);
 Json cmd_capture_list(Context& c);
 Json cmd_monitor_status(Context& c);
+Json cmd_alerts_list(Context& c);
 Json cmd_monitor_release(Context& c);
 
 // tenant.* (commands_tenant.cc)

@@ -185,6 +185,12 @@ Json cmd_monitor_status(Context& c) {
   return Json{{"vms", vms}};
 }
 
+Json cmd_alerts_list(Context& c) {
+  const std::string only = c.scope(false);
+  const auto limit = c.args.opt_integer("limit", 1, 10000).value_or(50);
+  return c.dataplane.recent_events(static_cast<size_t>(limit), only);
+}
+
 Json cmd_monitor_release(Context& c) {
   if (!c.dataplane.monitor_enabled()) {
     fail(code::kUnavailable, "the monitors are not configured (no monitor: section in the config)");

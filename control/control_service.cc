@@ -53,6 +53,7 @@ const std::map<std::string, CommandSpec>& commands() {
       {"capture.stop", {Access::kTenant, cmd_capture_stop, {"port"}}},
       {"capture.list", {Access::kTenant, cmd_capture_list, {}}},
       {"monitor.status", {Access::kTenant, cmd_monitor_status, {"tenant"}}},
+      {"alerts.list", {Access::kTenant, cmd_alerts_list, {"tenant", "limit"}}},
       {"monitor.release", {Access::kAdmin, cmd_monitor_release, {"vm"}}},
   };
   return table;

@@ -42,6 +42,14 @@ class DataplaneControl {
   virtual bool capture_stop(const std::string& port, Json* result) = 0;
   virtual Json capture_list() = 0;
 
+  // The latest EVE events (IDS alerts, monitor events), oldest first, at most `limit`; only
+  // those of tenant `tenant` when not empty.
+  virtual Json recent_events(size_t limit, const std::string& tenant) {
+    (void)limit;
+    (void)tenant;
+    return Json::array();
+  }
+
   // The monitors (VSEM/VREM/HSEM/HREM): false/unavailable when the config has no `monitor:`.
   virtual bool monitor_enabled() { return false; }
   // Per VM: level, verdict, detections, evidence, response, baseline summary.

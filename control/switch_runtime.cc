@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <sstream>
@@ -359,6 +360,42 @@ bool SwitchRuntime::monitor_release(const std::string& vm, std::string* error) {
     return false;
   }
   return monitor_->release(vm, error);
+}
+
+control::Json SwitchRuntime::recent_events(size_t limit, const std::string& tenant) {
+  // The EVE files' tails (the last MiB of each): alerts carry vigil.tenant, monitor events
+  // monitor.tenant. Off the fast path; the writer threads append whole lines.
+  std::vector<std::string> paths;
+  const std::string ids_eve = options_.eve_log.empty() ? config_.ids.eve : options_.eve_log;
+  const std::string mon_eve = options_.eve_log.empty() ? config_.monitor.eve : options_.eve_log;
+  if (ids_ && !ids_eve.empty()) paths.push_back(ids_eve);
+  if (monitor_ && !mon_eve.empty() && mon_eve != ids_eve) paths.push_back(mon_eve);
+  std::vector<std::pair<std::string, control::Json>> events;  // (timestamp, event)
+  for (const std::string& path : paths) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) continue;
+    in.seekg(0, std::ios::end);
+    const std::streamoff size = in.tellg();
+    const std::streamoff from = std::max<std::streamoff>(0, size - (1 << 20));
+    in.seekg(from);
+    std::string line;
+    if (from > 0) std::getline(in, line);  // a partial first line
+    while (std::getline(in, line)) {
+      const control::Json e = control::Json::parse(line, nullptr, false);
+      if (!e.is_object()) continue;
+      std::string t;
+      if (e.contains("vigil") && e["vigil"].is_object()) t = e["vigil"].value("tenant", "");
+      if (e.contains("monitor") && e["monitor"].is_object()) t = e["monitor"].value("tenant", "");
+      if (!tenant.empty() && t != tenant) continue;
+      events.emplace_back(e.value("timestamp", ""), e);
+    }
+  }
+  std::stable_sort(events.begin(), events.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  control::Json out = control::Json::array();
+  const size_t skip = events.size() > limit ? events.size() - limit : 0;
+  for (size_t i = skip; i < events.size(); ++i) out.push_back(events[i].second);
+  return out;
 }
 
 control::Json SwitchRuntime::monitor_export(const std::string& vm) {

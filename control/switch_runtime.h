@@ -63,6 +63,7 @@ class SwitchRuntime final : public control::DataplaneControl {
   control::Json monitor_status() override;
   bool monitor_release(const std::string& vm, std::string* error) override;
   control::Json monitor_export(const std::string& vm) override;
+  control::Json recent_events(size_t limit, const std::string& tenant) override;
   bool monitor_import(const control::Json& state, const std::string& vm,
                       std::string* error) override;
 

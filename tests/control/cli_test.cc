@@ -228,6 +228,9 @@ TEST(CliCommands, EveryCommandBuildsItsRequest) {
       {{"ids", "report"}, "ids.report", "{}"},
       {{"ids", "stats"}, "ids.stats", "{}"},
       {{"monitor", "status"}, "monitor.status", "{}"},
+      {{"alerts", "list", "--tenant", "blue", "--limit", "5"},
+       "alerts.list",
+       R"({"tenant":"blue","limit":5})"},
       {{"monitor", "status", "--tenant", "blue"}, "monitor.status", R"({"tenant":"blue"})"},
       {{"monitor", "release", "vb1"}, "monitor.release", R"({"vm":"vb1"})"},
       {{"stats", "ports"}, "stats.ports", "{}"},
@@ -257,13 +260,14 @@ TEST(CliCommands, EveryCommandBuildsItsRequest) {
 
 TEST(CliCommands, EveryProtocolCommandHasACliCommand) {
   const std::vector<std::string> protocol = {
-      "whoami",        "status",         "tenant.list",     "tenant.add",
-      "tenant.remove", "vm.list",        "vm.add",          "vm.remove",
-      "vm.bind",       "vm.move",        "vm.export",       "vm.import",
-      "policy.show",   "policy.replace", "policy.add_rule", "policy.remove_rule",
-      "policy.clear",  "ids.reload",     "ids.report",      "ids.stats",
-      "stats.ports",   "stats.drops",    "stats.flows",     "capture.start",
-      "capture.stop",  "capture.list"};
+      "whoami",         "status",         "tenant.list",     "tenant.add",
+      "tenant.remove",  "vm.list",        "vm.add",          "vm.remove",
+      "vm.bind",        "vm.move",        "vm.export",       "vm.import",
+      "policy.show",    "policy.replace", "policy.add_rule", "policy.remove_rule",
+      "policy.clear",   "ids.reload",     "ids.report",      "ids.stats",
+      "stats.ports",    "stats.drops",    "stats.flows",     "capture.start",
+      "capture.stop",   "capture.list",   "alerts.list",     "monitor.status",
+      "monitor.release"};
   for (const auto& name : protocol) {
     const bool found = std::any_of(command_table().begin(), command_table().end(),
                                    [&](const CommandSpec& c) { return c.command == name; });

@@ -233,6 +233,17 @@ TEST_F(StatsTest, FlowsAreScopedToTheOperatorsTenant) {
   EXPECT_EQ(fake_.flow_calls[2], (std::pair<size_t, std::string>{5, "red"}));
 }
 
+TEST_F(Service, AlertsAreScopedToTheOperatorsTenant) {
+  ASSERT_TRUE(call("alerts.list", Json::object(), op_blue()).ok);
+  ASSERT_TRUE(call("alerts.list", {{"limit", 5}}).ok);
+  refused("alerts.list", {{"tenant", "red"}}, code::kForbidden, op_blue());
+  refused("alerts.list", {{"limit", 0}}, code::kBadRequest);
+  refused("alerts.list", Json::object(), code::kForbidden, nobody());
+  ASSERT_EQ(fake_.event_calls.size(), 2u);
+  EXPECT_EQ(fake_.event_calls[0], (std::pair<size_t, std::string>{50, "blue"}));
+  EXPECT_EQ(fake_.event_calls[1], (std::pair<size_t, std::string>{5, ""}));
+}
+
 TEST_F(Service, CaptureStartStopList) {
   const std::string file = dir_ + "/captures/vb1.pcapng";  // in control.capture_dir
   Response r =

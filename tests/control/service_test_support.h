@@ -83,6 +83,11 @@ class FakeDataplane : public DataplaneControl {
     imported_monitor[vm] = state;
     return true;
   }
+  Json recent_events(size_t limit, const std::string& tenant) override {
+    event_calls.push_back({limit, tenant});
+    return Json::array({Json{{"event_type", "alert"}, {"vigil", {{"tenant", tenant}}}}});
+  }
+  std::vector<std::pair<size_t, std::string>> event_calls;
   bool monitors = false;
   std::map<std::string, Json> imported_monitor;
 

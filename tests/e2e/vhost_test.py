@@ -528,7 +528,8 @@ def scenario_ids_reload(run):
           'threshold:type limit, track by_src, count 1, seconds 3600; sid:2;)']
     with open(rules, "w") as f:
         f.write("\n".join(v1) + "\n")
-    run.write_config("server", workers=2, eal=["--lcores", "0@0,1@1,2@1"], ids=rules)
+    run.write_config("server", workers=2, eal=["--lcores", "0@0,1@1,2@1"], ids=rules,
+                     control=True)
     run.start_vigild()
     run.wait_sockets()
     for vm in VMS:
@@ -552,6 +553,11 @@ def scenario_ids_reload(run):
     run.wait_flowing(blue, {p: run.received(*p) for p in blue}, timeout=10)
     if {p: run.received(*p) for p in red} != stalled:
         raise Failure("vr1 <-> vr2 kept flowing after the drop rule loaded")
+    # The control API shows the latest alerts, per tenant.
+    red_alerts = api(run, "alerts.list", {"tenant": "red", "limit": 20})
+    if not red_alerts or len(red_alerts) > 20 or \
+            any(a.get("vigil", {}).get("tenant") != "red" for a in red_alerts):
+        raise Failure("alerts.list for red: %s" % red_alerts[:3])
     switch, final = quiesce_and_stop(run, list(VMS))
     check_isolation(run)
     check_counters_agree(switch, final, VMS)
