@@ -28,6 +28,7 @@ import cases_ids_flow  # noqa: E402
 import cases_ids_http  # noqa: E402
 import cases_monitor_benign  # noqa: E402
 import cases_monitor_floods  # noqa: E402
+import cases_monitor_more  # noqa: E402
 import cases_monitor_scans  # noqa: E402
 import cases_port_security  # noqa: E402
 
@@ -413,7 +414,9 @@ CASES = {"two_tenants": two_tenants, "unknown_vlan": unknown_vlan, "malformed": 
          "mon_hscan": cases_monitor_scans.mon_hscan, "mon_vscan": cases_monitor_scans.mon_vscan,
          "mon_synflood": cases_monitor_floods.mon_synflood,
          "mon_spoof_host": cases_monitor_floods.mon_spoof_host,
-         "mon_fanout": cases_monitor_scans.mon_fanout, "mon_benign": cases_monitor_benign.mon_benign}
+         "mon_fanout": cases_monitor_scans.mon_fanout, "mon_benign": cases_monitor_benign.mon_benign,
+         "mon_udpflood": cases_monitor_more.mon_udpflood,
+         "mon_arpspoof": cases_monitor_more.mon_arpspoof}
 
 if __name__ == "__main__":
     names = sys.argv[1:] or list(CASES)
