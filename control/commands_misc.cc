@@ -12,9 +12,17 @@
 namespace vigil::control {
 namespace {
 
+// The ports whose counters a tenant's view shows. Operators get their VM ports only: a trunk's
+// counters mix every tenant it carries.
 std::set<std::string> ports_of(Context& c, const std::string& tenant) {
   const Config& config = c.running.config();
-  const std::vector<std::string> ports = tenant_ports(config, *find_tenant(config, tenant));
+  const TenantSpec& t = *find_tenant(config, tenant);
+  if (c.who.role == Role::kOperator) {
+    std::set<std::string> vms;
+    for (const VmSpec& vm : t.vms) vms.insert(vm.port);
+    return vms;
+  }
+  const std::vector<std::string> ports = tenant_ports(config, t);
   return {ports.begin(), ports.end()};
 }
 
@@ -136,6 +144,10 @@ Json cmd_capture_start(Context& c) {
   const auto max_packets = c.args.opt_integer("max_packets", 0, INT64_MAX).value_or(0);
   check_capture_port(c, port);
   if (file[0] != '/') fail(code::kBadRequest, "argument 'file' must be an absolute path");
+  // No "..", "." or "//" (a symlink inside the directory could otherwise lead elsewhere).
+  if (std::filesystem::path(file).lexically_normal().string() != file) {
+    fail(code::kBadRequest, "argument 'file' must be a normal absolute path (no '..' or '.')");
+  }
   // vigild writes as root: an operator's captures stay in control.capture_dir.
   if (c.who.role == Role::kOperator) {
     const std::string dir = c.running.config().control.capture_dir;

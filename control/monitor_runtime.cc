@@ -1,6 +1,8 @@
 #include "control/monitor_runtime.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -57,6 +59,14 @@ nlohmann::json event_json(const MonitorEvent& e) {
   m["details"] = e.details;
   m["actions"] = e.actions;
   return {{"timestamp", timestamp(e.time_us)}, {"event_type", "vigil_monitor"}, {"monitor", m}};
+}
+
+// A VM's identity across moves: its tenant and MAC (its port may change).
+std::string vm_key(const std::string& tenant, const MacAddress& mac) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "/%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
+  return tenant + buf;
 }
 
 std::unique_ptr<ids::EveSink> syslog_sink(const std::string& spec) {
@@ -117,7 +127,8 @@ MonitorRuntime::MonitorRuntime(const Config& config, const std::vector<std::stri
       port_names_(port_names),
       capture_(capture),
       applied_(port_names.size()),
-      capturing_(port_names.size(), false) {
+      capturing_(port_names.size(), false),
+      capture_failed_(port_names.size(), false) {
   std::string error;
   const auto n_ports = static_cast<uint16_t>(port_names.size());
   collector_ = MonitorCollector::create(n_ports, workers, &error);
@@ -168,6 +179,9 @@ MonitorRuntime::MonitorRuntime(const Config& config, const std::vector<std::stri
   const std::string base = !eve.empty() ? eve : std::filesystem::absolute(config.path).string();
   capture_dir_ = std::filesystem::path(base).parent_path().string();
   expected_digest_ = file_digest(config_path_);
+  for (const TenantSpec& t : config.tenancy.tenants) {
+    for (const VmSpec& vm : t.vms) vm_ports_[vm_key(t.name, vm.mac)] = vm.port;
+  }
 }
 
 MonitorRuntime::~MonitorRuntime() {
@@ -177,16 +191,16 @@ MonitorRuntime::~MonitorRuntime() {
 
 void MonitorRuntime::save_state() {
   if (settings_.state.empty()) return;
+  // Temporary file, fsync, rename: a crash leaves the old state or the new one, never half.
   const std::string tmp = settings_.state + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << monitors_->save().dump() << "\n";
-    if (!out) {
-      std::cerr << "vigild: monitor: cannot write " << tmp << "\n";
-      return;
-    }
-  }
-  std::filesystem::rename(tmp, settings_.state);
+  const std::string text = monitors_->save().dump() + "\n";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  bool ok =
+      fd >= 0 && ::write(fd, text.data(), text.size()) == ssize_t(text.size()) && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  std::error_code ec;
+  if (ok) std::filesystem::rename(tmp, settings_.state, ec);
+  if (!ok || ec) std::cerr << "vigild: monitor: cannot write " << settings_.state << "\n";
 }
 
 void MonitorRuntime::write_event(const MonitorEvent& e) {
@@ -203,7 +217,7 @@ void MonitorRuntime::apply_responses(uint64_t now_us) {
       responses_->set(p, r);
       applied_[p] = r;
     }
-    if (r.capture && !capturing_[p]) {
+    if (r.capture && !capturing_[p] && !capture_failed_[p]) {
       const std::string file = capture_dir_ + "/vigil-" + port_names_[p] + "-" +
                                std::to_string(now_us / 1'000'000) + ".pcapng";
       std::string error;
@@ -211,21 +225,30 @@ void MonitorRuntime::apply_responses(uint64_t now_us) {
         capturing_[p] = true;
         std::cerr << "vigild: monitor: capturing " << port_names_[p] << " to " << file << "\n";
       } else {
+        // Someone else's capture, or the file: not ours to stop later, and not retried.
         std::cerr << "vigild: monitor: cannot capture " << port_names_[p] << ": " << error << "\n";
-        applied_[p].capture = true;  // do not retry every interval
-        capturing_[p] = true;
+        capture_failed_[p] = true;
       }
-    } else if (!r.capture && capturing_[p]) {
-      CaptureInfo info;
-      capture_.stop(p, &info);
+    } else if (!r.capture) {
+      if (capturing_[p]) {
+        CaptureInfo info;
+        capture_.stop(p, &info);  // only the capture the monitors started
+      }
       capturing_[p] = false;
+      capture_failed_[p] = false;
     }
   }
 }
 
 void MonitorRuntime::check_config_file(uint64_t now_us) {
   const std::string digest = file_digest(config_path_);
-  if (digest == expected_digest_ || digest == reported_digest_) return;
+  if (digest == expected_digest_ || digest == reported_digest_) {
+    tamper_seen_ = 0;
+    return;
+  }
+  // A change through the API is written before it is applied (and before reconfigure()
+  // updates the expected digest): only a difference seen twice in a row is tampering.
+  if (++tamper_seen_ < 2) return;
   reported_digest_ = digest;
   MonitorEvent e;
   e.time_us = now_us;
@@ -274,8 +297,34 @@ void MonitorRuntime::advance(uint64_t now_us, const std::vector<bool>& vm_port,
 
 void MonitorRuntime::reconfigure(const Config& next) {
   std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, std::string> now;
+  for (const TenantSpec& t : next.tenancy.tenants) {
+    for (const VmSpec& vm : t.vms) now[vm_key(t.name, vm.mac)] = vm.port;
+  }
   monitors_->set_vms(vms_of(next));
+  // The monitors key their history by port name: a VM that moved takes its history (level,
+  // verdict, limits) to its new port; a removed VM's history is dropped, so that the next VM
+  // on that port does not inherit it.
+  for (const auto& [key, old_port] : vm_ports_) {
+    const auto it = now.find(key);
+    if (it != now.end() && it->second == old_port) continue;
+    if (it != now.end()) {
+      nlohmann::json state = monitors_->export_vm(old_port);
+      std::string error;
+      if (!state.is_null()) {
+        state["vm"] = it->second;
+        monitors_->import_vm(state, &error);
+      }
+    }
+    monitors_->forget(old_port);
+  }
+  vm_ports_ = std::move(now);
   expected_digest_ = file_digest(config_path_);
+  tamper_seen_ = 0;
+  // Limits follow the VMs at once, not at the next interval.
+  apply_responses(static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count()));
 }
 
 nlohmann::json MonitorRuntime::export_vm(const std::string& vm) {

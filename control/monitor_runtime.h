@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,10 +68,13 @@ class MonitorRuntime {
   std::unique_ptr<ResponseTable> responses_;
   std::unique_ptr<Monitors> monitors_;
   std::vector<std::unique_ptr<ids::EveSink>> sinks_;
-  std::vector<VmResponse> applied_;  // per port, as last published
-  std::vector<bool> capturing_;      // per port: a capture the monitors started
-  std::string expected_digest_;      // of the config file, as vigild last wrote or read it
-  std::string reported_digest_;      // last tampered content already reported
+  std::vector<VmResponse> applied_;              // per port, as last published
+  std::vector<bool> capturing_;                  // per port: a capture the monitors started
+  std::vector<bool> capture_failed_;             // per port: could not start one (not retried)
+  std::map<std::string, std::string> vm_ports_;  // "tenant/mac" -> port, as last configured
+  int tamper_seen_ = 0;          // consecutive checks that found an unexpected digest
+  std::string expected_digest_;  // of the config file, as vigild last wrote or read it
+  std::string reported_digest_;  // last tampered content already reported
   uint64_t next_tick_us_ = 0;
   uint64_t ticks_ = 0;
   uint64_t events_written_ = 0;

@@ -146,15 +146,26 @@ TenancySpec SwitchRuntime::slotted(const TenancySpec& next) const {
   return out;
 }
 
-void SwitchRuntime::publish(std::unique_ptr<SwitchState> next) {
+std::unique_ptr<SwitchState> SwitchRuntime::publish(std::unique_ptr<SwitchState> next) {
   std::unique_ptr<SwitchState> old = std::move(owned_state_);
   owned_state_ = std::move(next);
   state_.store(owned_state_.get(), std::memory_order_release);
-  conns_->synchronize();  // no worker still reads the old snapshot
+  return old;
 }
 
 bool SwitchRuntime::apply(const Config& next, std::string* error) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_ptr<SwitchState> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!apply_locked(next, &old, error)) return false;
+  }
+  conns_->synchronize();  // no worker still reads the old snapshot
+  old.reset();
+  return true;
+}
+
+bool SwitchRuntime::apply_locked(const Config& next, std::unique_ptr<SwitchState>* old,
+                                 std::string* error) {
   const TenancySpec spec = slotted(next.tenancy);
   if (spec.tenants.size() > kMaxCrossTenants && !spec.cross_tenant.empty()) {
     *error = "too many tenant slots for cross-tenant rules; restart vigild";
@@ -167,7 +178,23 @@ bool SwitchRuntime::apply(const Config& next, std::string* error) {
     *error = e.what();
     return false;
   }
-  publish(std::move(state));
+  // Captures of ports whose VM changed (moved, removed, now another tenant's) stop: a
+  // recording must not go on into somebody else's traffic.
+  const auto owner = [](const Config& c, const std::string& port) {
+    for (const TenantSpec& t : c.tenancy.tenants) {
+      for (const VmSpec& vm : t.vms) {
+        if (vm.port == port) return t.name + "/" + vm.port;
+      }
+    }
+    return std::string();
+  };
+  for (const CaptureInfo& c : capture_->list()) {
+    if (owner(config_, c.port) == owner(next, c.port)) continue;
+    const int p = port_index(c.port);
+    CaptureInfo stopped;
+    if (p >= 0) capture_->stop(static_cast<uint16_t>(p), &stopped);
+  }
+  *old = publish(std::move(state));
   if (monitor_) monitor_->reconfigure(next);
   slots_.clear();
   for (const TenantSpec& t : spec.tenants) slots_.push_back(t.name);
@@ -179,7 +206,12 @@ bool SwitchRuntime::apply(const Config& next, std::string* error) {
 void SwitchRuntime::reload_signal() {
   // With the control API, vigild owns its config file and tenancy changes come through the
   // API; SIGHUP then reloads the IDS rules only.
-  if (!config_.control.enabled) {
+  bool control;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    control = config_.control.enabled;
+  }
+  if (!control) {
     try {
       const Config fresh = load_config(config_.path);
       std::string error;
@@ -313,10 +345,20 @@ control::Json SwitchRuntime::flows(size_t top, const std::string& tenant) {
     std::lock_guard<std::mutex> lock(mu_);
     slots = slots_;
   }
+  // Under each entry's lock only a copy: no allocation while a worker may wait for it.
+  int wanted = -1;
+  if (!tenant.empty()) {
+    for (size_t i = 0; i < slots.size(); ++i) {
+      if (slots[i] == tenant) wanted = static_cast<int>(i);
+    }
+    if (wanted < 0) return control::Json::array();
+  }
+  rows.reserve(conns_->count() + 1024);
   conns_->for_each([&](const Conn& c) {
-    const std::string name = c.key.tenant < slots.size() ? slots[c.key.tenant] : "";
-    if (!tenant.empty() && name != tenant) return;
-    rows.push_back(Row{c.key, c.origin, c.packets, c.bytes, c.tcp.state});
+    if (wanted >= 0 && c.key.tenant != wanted) return;
+    if (rows.size() < rows.capacity()) {
+      rows.push_back(Row{c.key, c.origin, c.packets, c.bytes, c.tcp.state});
+    }
   });
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.bytes > b.bytes; });
   control::Json out = control::Json::array();

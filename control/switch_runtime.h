@@ -46,6 +46,7 @@ class SwitchRuntime final : public control::DataplaneControl {
 
   // Runs to the end (replay) or until *options.stop (live); the exit code.
   int run();
+  bool replay() const { return replay_; }
 
   // DataplaneControl (called from the control API's thread).
   bool apply(const Config& next, std::string* error) override;
@@ -70,7 +71,10 @@ class SwitchRuntime final : public control::DataplaneControl {
  private:
   // `next` laid out in the running tenant slots (new tenants appended, removed ones emptied).
   TenancySpec slotted(const TenancySpec& next) const;
-  void publish(std::unique_ptr<SwitchState> next);  // caller holds mu_
+  bool apply_locked(const Config& next, std::unique_ptr<SwitchState>* old, std::string* error);
+  // Publishes `next` (caller holds mu_); returns the old snapshot, to be freed after
+  // conns_->synchronize() (without mu_: a worker may wait on mu_ meanwhile).
+  std::unique_ptr<SwitchState> publish(std::unique_ptr<SwitchState> next);
   bool write_report(uint64_t now_us, bool final_report);
   void reload_signal();  // SIGHUP
   int run_live();

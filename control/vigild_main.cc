@@ -119,7 +119,9 @@ int run_switch(const vigil::Config& config, const Options& opt, rte_mempool* poo
   // The control API (live mode only): its own thread, serialising requests; changes reach the
   // workers through the runtime's atomically published snapshots.
   std::unique_ptr<vigil::control::ControlApi> api;
-  if (config.control.enabled) api = vigil::control::start_control_api(config, runtime);
+  if (config.control.enabled && !runtime.replay()) {
+    api = vigil::control::start_control_api(config, runtime);
+  }
 #endif
   return runtime.run();
 }

@@ -13,6 +13,8 @@ class BurstStage {
   virtual void process(PacketBatch& batch) = 0;
   // Between polling rounds: the stage holds nothing shared (RCU quiescent state).
   virtual void quiescent() = 0;
+  // The worker stops polling for good: nothing should wait for its quiescent states.
+  virtual void offline() {}
 };
 
 }  // namespace vigil

@@ -105,6 +105,10 @@ void ConnTable::quiescent(unsigned id) {
   rte_rcu_qsbr_quiescent(rcu_, id);
 }
 
+void ConnTable::offline(unsigned id) {
+  rte_rcu_qsbr_thread_offline(rcu_, id);
+}
+
 void ConnTable::synchronize() {
   rte_rcu_qsbr_synchronize(rcu_, RTE_QSBR_THRID_INVALID);
 }

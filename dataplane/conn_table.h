@@ -97,6 +97,8 @@ class ConnTable {
   void register_worker(unsigned id);
   void unregister_worker(unsigned id);
   void quiescent(unsigned id);
+  // A worker that stops polling: synchronize() no longer waits for it.
+  void offline(unsigned id);
   // Control thread: returns once every registered worker has passed a quiescent state, so
   // nothing it read before the call (a replaced policy, say) is still in use.
   void synchronize();

@@ -6,8 +6,7 @@ namespace vigil {
 
 Pipeline::Pipeline(const ParseLimits& limits, const std::atomic<const SwitchState*>& state,
                    ConnTable& conns, MacTable& macs, const LinkState& links, rte_mempool* pool,
-                   const std::vector<TxQueueRef>& tx, unsigned worker,
-                   PipelineExtras extras)
+                   const std::vector<TxQueueRef>& tx, unsigned worker, PipelineExtras extras)
     : limits_(limits),
       state_(state),
       current_(state.load(std::memory_order_acquire)),

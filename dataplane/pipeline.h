@@ -15,15 +15,15 @@
 #include <vector>
 
 #include "dataplane/bridge_stage.h"
-#include "dataplane/capture.h"
 #include "dataplane/burst_stage.h"
+#include "dataplane/capture.h"
 #include "dataplane/conn_table.h"
 #include "dataplane/firewall_stage.h"
 #include "dataplane/frame_parser.h"
 #include "dataplane/mac_table.h"
 #include "dataplane/monitor_tap.h"
-#include "dataplane/response_stage.h"
 #include "dataplane/packet_batch.h"
+#include "dataplane/response_stage.h"
 #include "dataplane/switch_state.h"
 #include "dataplane/tx_stage.h"
 #include "dataplane/worker_counters.h"
@@ -32,10 +32,10 @@ namespace vigil {
 
 // The optional parts of a worker's pipeline.
 struct PipelineExtras {
-  std::unique_ptr<BurstStage> inspector;      // the IDS, after the firewall; owned
-  CaptureTable* capture = nullptr;            // ports being recorded (pcapng)
-  const ResponseTable* responses = nullptr;   // the monitors' limits, after port security
-  MonitorTap* tap = nullptr;                  // the monitors' level-1/2 counters, after the bridge
+  std::unique_ptr<BurstStage> inspector;     // the IDS, after the firewall; owned
+  CaptureTable* capture = nullptr;           // ports being recorded (pcapng)
+  const ResponseTable* responses = nullptr;  // the monitors' limits, after port security
+  MonitorTap* tap = nullptr;                 // the monitors' level-1/2 counters, after the bridge
 };
 
 class Pipeline {
@@ -61,6 +61,11 @@ class Pipeline {
     if (inspector_) inspector_->quiescent();
   }
   const BurstStage* inspector() const { return inspector_.get(); }
+  // This worker stops polling: RCU waits (reloads, tenancy changes) no longer wait for it.
+  void offline() {
+    conns_.offline(worker_);
+    if (inspector_) inspector_->offline();
+  }
 
   const WorkerCounters& counters() const { return counters_; }
 

@@ -1,9 +1,9 @@
 #include "dataplane/worker.h"
 
-#include <algorithm>
-
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+
+#include <algorithm>
 
 namespace vigil {
 
@@ -65,6 +65,7 @@ void run_live(Pipeline& pipeline, const std::vector<RxPort>& rx_ports,
     }
   }
   pipeline.flush();
+  pipeline.offline();  // a change still in flight on the control thread must not wait for us
 }
 
 }  // namespace vigil

@@ -82,6 +82,10 @@ void IdsStage::quiescent() {
   shared_.flows->quiescent(worker_);
 }
 
+void IdsStage::offline() {
+  shared_.flows->offline(worker_);
+}
+
 void IdsStage::process(PacketBatch& batch) {
   engine_ = shared_.engine.load(std::memory_order_acquire);
   if (engine_ == nullptr) return;

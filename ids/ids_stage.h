@@ -38,6 +38,7 @@ class IdsStage final : public BurstStage {
   ~IdsStage() override;
   void process(PacketBatch& batch) override;
   void quiescent() override;
+  void offline() override;
   const IdsCounters& counters() const { return counters_; }
 
  private:
