@@ -176,6 +176,15 @@ Json cmd_capture_start(Context& c) {
 Json cmd_capture_stop(Context& c) {
   const std::string port = c.args.text("port");
   check_capture_port(c, port);
+  // A playbook's forensic capture of a suspect VM is not its tenant's to stop.
+  if (c.who.role == Role::kOperator) {
+    for (const Json& cap : c.dataplane.capture_list()) {
+      if (cap.is_object() && cap.value("port", "") == port && cap.value("by_monitor", false)) {
+        fail(code::kForbidden,
+             "the capture of " + port + " was started by the monitors (admins only)");
+      }
+    }
+  }
   Json result;
   if (!c.dataplane.capture_stop(port, &result)) {
     fail(code::kNotFound, "port " + port + " is not being captured");

@@ -49,6 +49,11 @@ class MonitorRuntime {
   nlohmann::json export_vm(const std::string& vm);
   bool import_vm(nlohmann::json state, const std::string& vm, std::string* error);
   uint64_t events_written() const { return events_written_; }
+  // Whether the capture running on `port` was started by a playbook (forensics).
+  bool owns_capture(uint16_t port) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return port < capturing_.size() && capturing_[port];
+  }
 
  private:
   void tick(uint64_t now_us, double seconds, const std::vector<bool>& vm_port,

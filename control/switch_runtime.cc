@@ -525,7 +525,12 @@ bool SwitchRuntime::capture_stop(const std::string& port, control::Json* result)
 
 control::Json SwitchRuntime::capture_list() {
   control::Json out = control::Json::array();
-  for (const CaptureInfo& c : capture_->list()) out.push_back(capture_json(c));
+  for (const CaptureInfo& c : capture_->list()) {
+    control::Json j = capture_json(c);
+    const int p = port_index(c.port);
+    j["by_monitor"] = monitor_ && p >= 0 && monitor_->owns_capture(static_cast<uint16_t>(p));
+    out.push_back(std::move(j));
+  }
   return out;
 }
 

@@ -266,6 +266,13 @@ TEST_F(Service, CaptureStartStopList) {
   refused("capture.stop", {{"port", "vb1"}}, code::kNotFound);
 }
 
+TEST_F(Service, OperatorsMayNotStopTheMonitorsCaptures) {
+  ASSERT_TRUE(call("capture.start", {{"port", "vb1"}, {"file", dir_ + "/captures/m.pcapng"}}).ok);
+  fake_.monitor_captures.insert("vb1");
+  refused("capture.stop", {{"port", "vb1"}}, code::kForbidden, op_blue());
+  EXPECT_TRUE(call("capture.stop", {{"port", "vb1"}}).ok);  // an admin may
+}
+
 TEST_F(Service, CaptureRefusals) {
   refused("capture.start", {{"port", "vb1"}, {"file", "rel.pcapng"}}, code::kBadRequest);
   refused("capture.start", {{"port", "vr1"}, {"file", dir_ + "/x.pcapng"}}, code::kForbidden,

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -65,7 +66,11 @@ class FakeDataplane : public DataplaneControl {
   Json capture_list() override {
     Json out = Json::array();
     for (const auto& [port, file] : captures) {
-      out.push_back(Json{{"port", port}, {"file", file}, {"packets", 0}, {"dropped", 0}});
+      out.push_back(Json{{"port", port},
+                         {"file", file},
+                         {"packets", 0},
+                         {"dropped", 0},
+                         {"by_monitor", monitor_captures.count(port) > 0}});
     }
     return out;
   }
@@ -89,6 +94,7 @@ class FakeDataplane : public DataplaneControl {
   }
   std::vector<std::pair<size_t, std::string>> event_calls;
   bool monitors = false;
+  std::set<std::string> monitor_captures;
   std::map<std::string, Json> imported_monitor;
 
   std::vector<Config> applied;
