@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "control/config_reader.h"
+#include "ids/eve_writer.h"
 
 namespace vigil {
 namespace {
@@ -54,8 +55,7 @@ void read_ids(const detail::Reader& r, const YAML::Node& node,
   if (node["eve"]) s.eve = r.path(node["eve"], "ids.eve");
   if (node["syslog"]) {
     s.syslog = r.text(node["syslog"], "ids.syslog");
-    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0 &&
-        s.syslog.rfind("tcp:", 0) != 0) {
+    if (ids::EveSyslogSink::Options o; !ids::parse_syslog_spec(s.syslog, &o)) {
       r.fail(node["syslog"], "ids.syslog", "expected unix:/path, udp:host:port or tcp:host:port");
     }
   }

@@ -1,6 +1,7 @@
 #include "control/monitor_config.h"
 
 #include "control/config_reader.h"
+#include "ids/eve_writer.h"
 #include "tenancy/cidr.h"
 
 namespace vigil {
@@ -128,8 +129,7 @@ void read_monitor(const detail::Reader& r, const YAML::Node& node, MonitorSettin
   if (node["eve"]) s.eve = r.path(node["eve"], "monitor.eve");
   if (node["syslog"]) {
     s.syslog = r.text(node["syslog"], "monitor.syslog");
-    if (s.syslog.rfind("unix:", 0) != 0 && s.syslog.rfind("udp:", 0) != 0 &&
-        s.syslog.rfind("tcp:", 0) != 0) {
+    if (ids::EveSyslogSink::Options o; !ids::parse_syslog_spec(s.syslog, &o)) {
       r.fail(node["syslog"], "monitor.syslog",
              "expected unix:/path, udp:host:port or tcp:host:port");
     }

@@ -69,18 +69,10 @@ std::string vm_key(const std::string& tenant, const MacAddress& mac) {
   return tenant + buf;
 }
 
+// The config reader checked the spec's scheme (parse_syslog_spec).
 std::unique_ptr<ids::EveSink> syslog_sink(const std::string& spec) {
   ids::EveSyslogSink::Options o;
-  if (spec.rfind("unix:", 0) == 0) {
-    o.transport = ids::EveSyslogSink::Transport::kUnixDgram;
-    o.address = spec.substr(5);
-  } else if (spec.rfind("tcp:", 0) == 0) {
-    o.transport = ids::EveSyslogSink::Transport::kTcp;
-    o.address = spec.substr(4);
-  } else {
-    o.transport = ids::EveSyslogSink::Transport::kUdp;
-    o.address = spec.substr(4);
-  }
+  ids::parse_syslog_spec(spec, &o);
   return std::make_unique<ids::EveSyslogSink>(o);
 }
 

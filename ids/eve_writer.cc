@@ -268,6 +268,23 @@ bool EveSyslogSink::reopen() {
   return true;
 }
 
+bool parse_syslog_spec(const std::string& spec, EveSyslogSink::Options* out) {
+  static const struct {
+    const char* scheme;
+    EveSyslogSink::Transport transport;
+  } kSchemes[] = {{"unix:", EveSyslogSink::Transport::kUnixDgram},
+                  {"udp:", EveSyslogSink::Transport::kUdp},
+                  {"tcp:", EveSyslogSink::Transport::kTcp}};
+  for (const auto& s : kSchemes) {
+    const size_t n = std::strlen(s.scheme);
+    if (spec.compare(0, n, s.scheme) != 0) continue;
+    out->transport = s.transport;
+    out->address = spec.substr(n);
+    return true;
+  }
+  return false;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writer.
 

@@ -95,6 +95,10 @@ class EveSyslogSink final : public EveSink {
   uint64_t last_connect_us_ = 0;  // TCP: the last (re)connection attempt
 };
 
+// A syslog destination as the config writes it: "unix:/path", "udp:host:port" or
+// "tcp:host:port". False when the scheme is none of those.
+bool parse_syslog_spec(const std::string& spec, EveSyslogSink::Options* out);
+
 struct EveWriterConfig {
   uint32_t ring_size = 4096;  // records in flight between the workers and the writer
   uint32_t pool_size = 4096;  // records in existence (in flight or being filled)

@@ -10,18 +10,10 @@ namespace {
 
 std::atomic<uint32_t> g_instances{0};
 
+// The config reader checked the spec's scheme (parse_syslog_spec).
 std::unique_ptr<EveSink> syslog_sink(const std::string& spec) {
   EveSyslogSink::Options o;
-  if (spec.rfind("unix:", 0) == 0) {
-    o.transport = EveSyslogSink::Transport::kUnixDgram;
-    o.address = spec.substr(5);
-  } else if (spec.rfind("tcp:", 0) == 0) {
-    o.transport = EveSyslogSink::Transport::kTcp;
-    o.address = spec.substr(4);
-  } else {
-    o.transport = EveSyslogSink::Transport::kUdp;
-    o.address = spec.substr(4);
-  }
+  parse_syslog_spec(spec, &o);
   return std::make_unique<EveSyslogSink>(o);
 }
 

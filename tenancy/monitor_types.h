@@ -23,13 +23,13 @@ struct VmSample {
   double seconds = 1;  // interval length
   // From the VM.
   uint64_t out_packets = 0, out_bytes = 0;
-  uint64_t out_syn = 0;         // TCP SYN without ACK: connection attempts
-  uint64_t out_arp = 0;         // ARP frames
-  uint64_t host_access = 0;     // frames to the host's / management addresses (dropped)
-  uint64_t spoofed = 0;         // frames with a source MAC/IP/ARP not bound to the VM (dropped)
-  uint64_t other_drops = 0;     // the VM's other dropped frames (policy, limits, ...)
-  double distinct_dst_ips = 0;  // distinct destination addresses
-  double distinct_dst_ports = 0;  // distinct destination (TCP/UDP) ports
+  uint64_t out_syn = 0;            // TCP SYN without ACK: connection attempts
+  uint64_t out_arp = 0;            // ARP frames
+  uint64_t host_access = 0;        // frames to the host's / management addresses (dropped)
+  uint64_t spoofed = 0;            // frames with a source MAC/IP/ARP not bound to the VM (dropped)
+  uint64_t other_drops = 0;        // the VM's other dropped frames (policy, limits, ...)
+  double distinct_dst_ips = 0;     // distinct destination addresses
+  double distinct_dst_ports = 0;   // distinct destination (TCP/UDP) ports
   double distinct_inner_dsts = 0;  // distinct destinations that are VMs on this host
   // To the VM.
   uint64_t in_packets = 0, in_bytes = 0;
@@ -39,8 +39,8 @@ struct VmSample {
   uint64_t in_unreachable = 0;  // ICMP/ICMPv6 destination unreachable delivered to the VM
   double distinct_src_ips = 0;  // distinct sources sending to the VM
   // Reliability (VREM).
-  uint64_t limited = 0;         // frames the monitors' limits dropped
-  uint32_t rx_ring_used = 0;    // rx ring occupancy at the end of the interval
+  uint64_t limited = 0;       // frames the monitors' limits dropped
+  uint32_t rx_ring_used = 0;  // rx ring occupancy at the end of the interval
   uint32_t rx_ring_size = 0;
   bool link_up = true;
 };
@@ -59,18 +59,18 @@ struct DetailRecord {
 enum class Verdict : uint8_t { kNone, kAttacker, kVictim, kBenign };
 const char* verdict_name(Verdict v);  // "none", "attacker", "victim", "benign"
 
-#define VIGIL_DETECTIONS(X)                                                        \
-  X(kHorizontalScan, "horizontal_scan", "one port across many addresses")          \
-  X(kVerticalScan, "vertical_scan", "many ports of one address")                   \
-  X(kSynFlood, "syn_flood", "connection attempts far above the VM's habit")        \
-  X(kFlood, "flood", "packet rate far above the VM's habit")                       \
-  X(kSpoofedFlood, "spoofed_flood", "inbound flood from many (spoofed) sources")   \
-  X(kSpoofing, "spoofing", "frames with a source MAC/IP/ARP not bound to the VM")  \
-  X(kFanOut, "fan_out", "contacting many neighbour VMs on this host")             \
-  X(kHostAccess, "host_access", "attempts on the host or management addresses")   \
+#define VIGIL_DETECTIONS(X)                                                          \
+  X(kHorizontalScan, "horizontal_scan", "one port across many addresses")            \
+  X(kVerticalScan, "vertical_scan", "many ports of one address")                     \
+  X(kSynFlood, "syn_flood", "connection attempts far above the VM's habit")          \
+  X(kFlood, "flood", "packet rate far above the VM's habit")                         \
+  X(kSpoofedFlood, "spoofed_flood", "inbound flood from many (spoofed) sources")     \
+  X(kSpoofing, "spoofing", "frames with a source MAC/IP/ARP not bound to the VM")    \
+  X(kFanOut, "fan_out", "contacting many neighbour VMs on this host")                \
+  X(kHostAccess, "host_access", "attempts on the host or management addresses")      \
   X(kFailedConnections, "failed_connections", "many refused or unanswered attempts") \
   X(kOverflow, "overflow", "sustained load near the VM's limit, unlike its history") \
-  X(kIdle, "idle", "no traffic for a long time (VM sprawl)")                       \
+  X(kIdle, "idle", "no traffic for a long time (VM sprawl)")                         \
   X(kConfigTamper, "config_tamper", "vigil's config changed outside its control API")
 
 enum class Detection : uint8_t {
@@ -102,7 +102,7 @@ struct MonitorEvent {
   uint64_t time_us = 0;
   MonitorEventType type = MonitorEventType::kEscalated;
   uint16_t port = 0;
-  std::string vm;      // the VM's port name
+  std::string vm;  // the VM's port name
   std::string tenant;
   Verdict verdict = Verdict::kNone;
   std::vector<Detection> detections;
@@ -114,10 +114,10 @@ struct MonitorEvent {
 
 // What the switch enforces on a VM port while the monitors watch it.
 struct VmResponse {
-  bool quarantine = false;          // drop all but allowed management traffic
-  uint64_t rate_pps = 0;            // 0: no packet-rate limit (from the VM)
-  uint64_t new_conn_per_s = 0;      // 0: no limit on TCP SYNs from the VM
-  bool capture = false;             // record the VM's traffic (pcapng)
+  bool quarantine = false;      // drop all but allowed management traffic
+  uint64_t rate_pps = 0;        // 0: no packet-rate limit (from the VM)
+  uint64_t new_conn_per_s = 0;  // 0: no limit on TCP SYNs from the VM
+  bool capture = false;         // record the VM's traffic (pcapng)
   bool operator==(const VmResponse&) const = default;
 };
 
@@ -135,15 +135,15 @@ struct Playbook {
 struct MonitorSettings {
   bool enabled = false;
   uint32_t interval_s = 1;
-  uint32_t warmup_intervals = 30;  // no escalation before a VM has this much history
-  double margin = 4.0;             // anomalous: above mean + margin * stddev ...
+  uint32_t warmup_intervals = 30;        // no escalation before a VM has this much history
+  double margin = 4.0;                   // anomalous: above mean + margin * stddev ...
   std::map<std::string, double> floors;  // ... and above this absolute floor (per metric)
   double ewma_alpha = 0.05;
-  uint32_t cooldown_s = 60;        // level 2 with nothing anomalous this long: benign, released
-  uint32_t idle_after_s = 3600;    // no traffic this long: reported idle
-  std::string state;               // baselines persisted here (JSON); "" for none
-  std::string eve;                 // verdict events (EVE JSON lines); "" for the IDS's writer
-  std::string syslog;              // "unix:/path" or "udp:host:port"
+  uint32_t cooldown_s = 60;      // level 2 with nothing anomalous this long: benign, released
+  uint32_t idle_after_s = 3600;  // no traffic this long: reported idle
+  std::string state;             // baselines persisted here (JSON); "" for none
+  std::string eve;               // verdict events (EVE JSON lines); "" for the IDS's writer
+  std::string syslog;            // "unix:/path" or "udp:host:port"
   std::vector<std::string> management;  // CIDRs a quarantined VM may still reach
   std::vector<Playbook> playbooks;
 };

@@ -1,6 +1,7 @@
 # vigilctl: unit tests of the client library (no vigild), and the end-to-end test of the whole
 # control API against a live vigild (root; skipped with 77 when it cannot run here).
-add_executable(vigil_cli_tests ${CMAKE_CURRENT_LIST_DIR}/cli_test.cc)
+add_executable(vigil_cli_tests ${CMAKE_CURRENT_LIST_DIR}/cli_test.cc
+                               ${CMAKE_CURRENT_LIST_DIR}/cli_client_test.cc)
 target_link_libraries(vigil_cli_tests PRIVATE vigil_cli GTest::gtest_main)
 gtest_discover_tests(vigil_cli_tests)
 

@@ -1,6 +1,6 @@
-# Tests of ids/eve_*: formatting (plain gtest) and the writer (needs DPDK's EAL, own main).
+# Tests of ids/eve_*: formatting (plain gtest) and the writer (needs DPDK's EAL: the shared main).
 add_executable(vigil_ids_eve_tests
-  ${CMAKE_CURRENT_LIST_DIR}/eve_test_main.cc
+  ${CMAKE_SOURCE_DIR}/tests/dpdk_test_main.cc
   ${CMAKE_CURRENT_LIST_DIR}/eve_format_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/eve_writer_test.cc)
 if(NOT DEFINED VIGIL_PYTHON)
